@@ -1,0 +1,89 @@
+"""The "sim" backend: build the world, simulate it with MuJoCo, render it, encode it.
+
+``generate`` reads as the algorithm, one step per module: 1. simulate (``tenku.sim``),
+2. frame it (``tenku.render.camera_path``), 3. render and encode frame by frame
+(``tenku.render``, ``tenku.media``; the encoder runs on its own thread so the two overlap),
+4. previews, 5. the sidecar.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from tenku.backends.base import GenerateOptions, GenerateResult, ProgressFn
+from tenku.backends.sidecar import build_sidecar, sidecar_path, write_sidecar
+from tenku.catalog import environment
+from tenku.media import VideoWriter, pick_sprite_frames, write_spritesheet, write_thumbnail
+from tenku.render import Renderer, camera_path
+from tenku.script import WorldScript
+from tenku.sim import simulate
+
+
+class SimBackend:
+    name = "sim"
+
+    def generate(self, script: WorldScript, out: Path, *, options: GenerateOptions,
+                 progress: ProgressFn | None = None, extra: dict | None = None) -> GenerateResult:
+        report = progress or (lambda stage, frac: None)
+        timings: dict[str, float] = {}
+        out = Path(out)
+
+        # 1. Simulate the world.
+        t0 = time.perf_counter()
+        sim = simulate(script, progress=lambda f: report("simulate", f))
+        report("simulate", 1.0)
+        timings["simulate"] = time.perf_counter() - t0
+
+        # 2. Frame it: one camera pose per frame.
+        w, h = script.width, script.height
+        cameras = camera_path(script, sim, w, h)
+
+        # 3. Render and encode, frame by frame.
+        n = len(sim.times)
+        sprite_at = set(pick_sprite_frames(n, 10)) if options.spritesheet else set()
+        thumb_at = n // 2
+        sprites, thumb = [], None
+        t0 = time.perf_counter()
+        render_s = 0.0
+        with Renderer(w, h, sim, environment(script.environment), lighting=script.lighting,
+                      style=script.style, quality=options.quality) as renderer, \
+                VideoWriter(out, w, h, script.fps, crf=options.crf,
+                            metadata={"comment": f"tenku {script.prompt[:200]}"}) as writer:
+            for i, cam in enumerate(cameras):
+                r0 = time.perf_counter()
+                frame = renderer.render(i, cam)
+                render_s += time.perf_counter() - r0
+                writer.write(frame)
+                if i in sprite_at:
+                    sprites.append(frame)
+                if i == thumb_at:
+                    thumb = frame
+                report("render", (i + 1) / n)
+            report("encode", 0.5)
+        report("encode", 1.0)
+        timings["render"] = render_s
+        timings["encode"] = time.perf_counter() - t0 - render_s
+
+        # 4. Previews.
+        thumb_path = sprite_path = None
+        if options.thumbnail and thumb is not None:
+            thumb_path = out.with_suffix(".webp")
+            write_thumbnail(thumb, thumb_path)
+        sprite_info = None
+        if sprites:
+            sprite_path = out.with_name(out.stem + ".sprites.jpg")
+            sprite_info = write_spritesheet(sprites, sprite_path)
+
+        # 5. The sidecar.
+        data = build_sidecar(script, self.name, sim, extra={
+            **(extra or {}),
+            "outputs": {"video": out.name, "thumbnail": thumb_path.name if thumb_path else None,
+                        "spritesheet": sprite_path.name if sprite_path else None,
+                        "spritesheet_grid": sprite_info},
+            "sim": {k: v for k, v in sim.stats.items() if k in ("throw", "ticks", "timestep")},
+            "timings": {k: round(v, 3) for k, v in timings.items()},
+        })
+        side = sidecar_path(out)
+        write_sidecar(side, data)
+        return GenerateResult(out, side, data, thumb_path, sprite_path, timings)

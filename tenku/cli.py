@@ -1,0 +1,176 @@
+"""The ``tenku`` command.
+
+Bad input exits with status 2 and a message that says what to change (never a traceback);
+long work shows one progress bar per stage on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+EXAMPLE = 'tenku generate "a basketball player shoots and misses, the ball bounces off the rim" -o shot.mp4'
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tenku", description="tenku: world-simulating video generator")
+    p.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    g = sub.add_parser("generate", help="prompt (or world script) -> MP4 + sidecar",
+                       description=f"Example: {EXAMPLE}")
+    g.add_argument("prompt", nargs="?", help="what happens, in plain words")
+    g.add_argument("-o", "--out", default="out.mp4", help="output .mp4 (default out.mp4)")
+    g.add_argument("--seconds", type=float, help="duration, up to 20 (default from the prompt or 4)")
+    g.add_argument("--size", help="WxH, e.g. 1280x720, 720x1280, 1920x1080 (default 1280x720)")
+    g.add_argument("--fps", type=int, help="frames per second (default 24)")
+    g.add_argument("--seed", type=int, help="random seed (default 0)")
+    g.add_argument("--style", help="look preset (default realistic)")
+    g.add_argument("--script", help="a world script or .world.json sidecar to (re)generate from")
+    g.add_argument("--quality", default="standard", help="draft, standard or high")
+    g.add_argument("--backend", default="sim", help="generator backend (default sim)")
+    g.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    pl = sub.add_parser("plan", help="prompt -> world script and grounding report")
+    pl.add_argument("prompt")
+    pl.add_argument("--seed", type=int, default=0)
+    pl.add_argument("--seconds", type=float)
+    pl.add_argument("--json", action="store_true", help="print {script, grounding} as JSON")
+
+    sc = sub.add_parser("script", help="world-script tools")
+    scs = sc.add_subparsers(dest="script_command", metavar="WHAT")
+    scs.add_parser("schema", help="print the world script's JSON Schema")
+    scs.add_parser("kinds", help="list the entity kinds, materials and places")
+    v = scs.add_parser("validate", help="check a world script or sidecar file")
+    v.add_argument("file")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `tenku script kinds | head` ends quietly
+    args = _parser().parse_args(argv)
+    if args.version:
+        import tenku
+
+        print(tenku.__version__)
+        return 0
+    try:
+        if args.command == "generate":
+            return _generate(args)
+        if args.command == "plan":
+            return _plan(args)
+        if args.command == "script":
+            return _script(args)
+    except (ValueError, KeyError, FileNotFoundError) as err:
+        msg = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
+        print(f"tenku: error: {msg}", file=sys.stderr)
+        return 2
+    _parser().print_help()
+    return 2
+
+
+def _generate(args) -> int:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from tenku.generate_api import generate
+
+    if not args.prompt and not args.script:
+        raise ValueError(f"give a prompt or --script FILE, e.g.\n  {EXAMPLE}")
+    if args.prompt is not None and not args.prompt.strip() and not args.script:
+        raise ValueError("the prompt is empty: describe what should happen, e.g.\n  " + EXAMPLE)
+    stages = ("plan", "simulate", "render", "encode")
+    with Progress(TextColumn("{task.description:<9}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeElapsedColumn(), console=_stderr_console(), transient=False) as bars:
+        tasks = {s: bars.add_task(s, total=1.0, start=False) for s in stages}
+
+        def progress(stage: str, frac: float) -> None:
+            task = tasks[stage]
+            bars.start_task(task)
+            bars.update(task, completed=frac)
+
+        if args.script:
+            progress("plan", 1.0)
+        result = generate(args.prompt, script=args.script, out=args.out, seconds=args.seconds,
+                          size=args.size, fps=args.fps, seed=args.seed, style=args.style,
+                          backend=args.backend, quality=args.quality, progress=progress)
+    side = result.sidecar
+    summary = {
+        "video": str(result.video), "sidecar": str(result.sidecar_path),
+        "thumbnail": str(result.thumbnail) if result.thumbnail else None,
+        "spritesheet": str(result.spritesheet) if result.spritesheet else None,
+        "events": len(side["events"]), "timings": side.get("timings", {}),
+    }
+    if side.get("grounding", {}).get("not_understood"):
+        summary["not_understood"] = side["grounding"]["not_understood"]
+    if args.json:
+        print(json.dumps(summary, indent=1))
+    else:
+        print(f"video    {summary['video']}")
+        print(f"sidecar  {summary['sidecar']}  ({summary['events']} events)")
+        if summary.get("not_understood"):
+            print("not understood (left out): " + ", ".join(summary["not_understood"]))
+    return 0
+
+
+def _plan(args) -> int:
+    from tenku.planner import plan
+
+    result = plan(args.prompt, seed=args.seed, duration=args.seconds)
+    if args.json:
+        print(json.dumps({"script": result.script.model_dump(mode="json"),
+                          "grounding": result.grounding.to_json()}, indent=1))
+        return 0
+    g = result.grounding.to_json()
+    s = result.script
+    print(f"place     {s.environment}")
+    for e in s.entities:
+        extra = f" held by {e.held_by}" if e.held_by else ""
+        print(f"entity    {e.id:14s} {e.kind}{extra}")
+    for a in s.actions:
+        print(f"action    t={a.t:<5g} {a.type} " + " ".join(
+            f"{k}={v}" for k, v in a.model_dump().items() if k not in ("t", "type") and v is not None))
+    if g.get("not_understood"):
+        print("not understood: " + ", ".join(g["not_understood"]))
+    return 0
+
+
+def _script(args) -> int:
+    from tenku.script import json_schema, load_script
+
+    if args.script_command == "schema":
+        print(json.dumps(json_schema(), indent=1))
+        return 0
+    if args.script_command == "kinds":
+        from tenku.catalog import ENVIRONMENTS, KINDS, MATERIALS
+
+        for k in KINDS.values():
+            print(f"kind         {k.name:16s} {k.category:10s} {', '.join(k.synonyms[:4])}")
+        for m in MATERIALS.values():
+            print(f"material     {m.name:16s} {m.density:>7g} kg/m3  restitution {m.restitution:g}")
+        for e in ENVIRONMENTS.values():
+            print(f"environment  {e.name:16s} {e.description}")
+        return 0
+    if args.script_command == "validate":
+        from tenku.catalog.check import check_script
+
+        script = load_script(args.file)
+        check_script(script)
+        print(f"ok: {len(script.entities)} entities, {len(script.actions)} actions, "
+              f"{script.duration:g} s at {script.size}")
+        return 0
+    raise ValueError("use `tenku script schema`, `tenku script kinds` or `tenku script validate FILE`")
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

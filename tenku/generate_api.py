@@ -1,0 +1,80 @@
+"""``tenku.generate``: prompt (or world script) in, MP4 + sidecar out.
+
+This is the one place that strings planning and a backend together, so the CLI, the Python API
+and (later) the video service all behave the same way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tenku.backends import GenerateOptions, GenerateResult, ProgressFn, get
+from tenku.backends.base import QUALITIES
+from tenku.catalog.check import check_script
+from tenku.script import (FPS_CHOICES, MAX_SECONDS, ScriptError, WorldScript, load_script,
+                          parse_size)
+
+
+def _override(script: WorldScript, seconds, size, fps, seed, style) -> WorldScript:
+    data = script.model_dump()
+    for key, value in (("duration", seconds), ("size", size), ("fps", fps), ("seed", seed),
+                       ("style", style)):
+        if value is not None:
+            data[key] = value
+    return WorldScript.model_validate(data)
+
+
+def check_options(seconds=None, size=None, fps=None, style=None, quality="standard") -> None:
+    """Raise ScriptError naming the option and what is allowed."""
+    from tenku.render import STYLES
+
+    if seconds is not None and not (0 < float(seconds) <= MAX_SECONDS):
+        raise ScriptError(f"--seconds must be more than 0 and at most {MAX_SECONDS:g}, got {seconds}")
+    if size is not None:
+        try:
+            parse_size(size)
+        except ValueError as err:
+            raise ScriptError(f"--size: {err}") from None
+    if fps is not None and fps not in FPS_CHOICES:
+        raise ScriptError(f"--fps must be one of {', '.join(map(str, FPS_CHOICES))}, got {fps}")
+    if style is not None and style not in STYLES:
+        raise ScriptError(f"--style {style!r} is unknown; styles: {', '.join(STYLES)}")
+    if quality not in QUALITIES:
+        raise ScriptError(f"--quality must be one of {', '.join(QUALITIES)}, got {quality!r}")
+
+
+def generate(prompt: str | None = None, *, script: WorldScript | str | Path | None = None,
+             out: str | Path = "out.mp4", seconds: float | None = None, size: str | None = None,
+             fps: int | None = None, seed: int | None = None, style: str | None = None,
+             backend: str = "sim", quality: str = "standard",
+             progress: ProgressFn | None = None) -> GenerateResult:
+    """Generate a video from a prompt, or regenerate one from a world script / sidecar.
+
+    Raises :class:`tenku.script.ScriptError` (a ``ValueError``) for bad input, and
+    :class:`tenku.planner.NothingToFilm` when a prompt names nothing tenku can film.
+    ``progress(stage, fraction)`` is called for the stages plan, simulate, render, encode."""
+    report = progress or (lambda stage, frac: None)
+    check_options(seconds, size, fps, style, quality)
+    grounding = None
+    if script is not None:
+        ws = script if isinstance(script, WorldScript) else load_script(script)
+        ws = _override(ws, seconds, size, fps, seed, style)
+    else:
+        if prompt is None:
+            raise ScriptError("give a prompt or a world script (--script FILE)")
+        from tenku.planner import plan
+
+        report("plan", 0.0)
+        planned = plan(prompt, seed=seed or 0, duration=seconds, fps=fps, size=size, style=style)
+        ws, grounding = planned.script, planned.grounding
+    report("plan", 1.0)
+    check_options(style=ws.style)
+    check_script(ws)
+    out = Path(out)
+    if out.suffix.lower() != ".mp4":
+        raise ScriptError(f"the output must be an .mp4 file, got {str(out)!r}")
+    if not out.parent.exists():
+        raise ScriptError(f"the output folder {str(out.parent)!r} does not exist")
+    extra = {"grounding": grounding.to_json()} if grounding is not None else {}
+    return get(backend).generate(ws, out, options=GenerateOptions(quality=quality),
+                                 progress=report, extra=extra)

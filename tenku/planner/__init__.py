@@ -1,0 +1,383 @@
+"""The planner: turn a prompt into a world script, and report how each word was understood.
+
+:func:`plan` reads top to bottom:
+
+1. check the prompt and the explicit arguments (``ScriptError`` for bad input);
+2. if an LLM endpoint is configured, ask it for a script; on any failure fall through;
+3. read the prompt with rules (:mod:`.parse`: things, counts, colours, materials, sizes,
+   verbs, places; :mod:`.shot`: camera, lighting, style, duration);
+4. match the noun phrases the rules left over with sentence embeddings (:mod:`.embed`,
+   loaded only when needed);
+5. decide who does what to what (:func:`.actions.attach`), fill in what verbs imply
+   (a shot needs a ball and a hoop) and pick the place;
+6. place everything (:mod:`.layout`) and turn verbs into timed actions
+   (:func:`.actions.build`);
+7. validate the script and return it with its grounding report.
+
+Offline planning is deterministic for a prompt and seed.
+"""
+
+from __future__ import annotations
+
+import time
+
+from tenku.catalog import ENVIRONMENTS, KINDS
+from tenku.planner import embed
+from tenku.planner.actions import Intent, attach, build
+from tenku.planner.layout import layout, to_entities
+from tenku.planner.llm import LLMConfig, LLMFailed, request_script
+from tenku.planner.parse import PLACE_PREPS, ARTICLES, Parsed, add_thing, parse
+from tenku.planner.report import EXAMPLE_PROMPTS, Grounding, NothingToFilm, PlanResult
+from tenku.script.io import ScriptError
+from tenku.script.model import (FPS_CHOICES, MAX_PROMPT_CHARS, MAX_SECONDS, Camera, Lighting,
+                                Shot, WorldScript, parse_size)
+
+__all__ = ["plan", "PlanResult", "Grounding", "NothingToFilm", "LLMConfig", "EXAMPLE_PROMPTS"]
+
+DEFAULT_DURATION = 4.0
+DEFAULT_FPS = 24
+
+
+def plan(prompt: str, *, seed: int = 0, duration: float | None = None, fps: int | None = None,
+         size: str | None = None, style: str | None = None,
+         llm: LLMConfig | None = None) -> PlanResult:
+    """Plan ``prompt`` into a :class:`WorldScript` plus its :class:`Grounding` report."""
+    t0 = time.perf_counter()
+    _check_input(prompt, seed, duration, fps, size, style)
+    failed = None
+    if llm is not None:
+        try:
+            return _plan_llm(prompt, llm, seed, duration, fps, size, style)
+        except LLMFailed as err:
+            failed = str(err)
+    result = _plan_offline(prompt, seed, duration, fps, size, style)
+    if failed is not None:
+        result.grounding.planner = f"offline (llm failed: {failed})"
+    result.grounding.timing["plan_s"] = round(time.perf_counter() - t0, 4)
+    return result
+
+
+# --------------------------------------------------------------------------- 1. input
+
+def _check_input(prompt, seed, duration, fps, size, style) -> None:
+    if not isinstance(prompt, str):
+        raise ScriptError(f"the prompt must be text, got {type(prompt).__name__}")
+    if not prompt.strip():
+        raise ScriptError("the prompt is empty: describe a scene, e.g. "
+                          f"{EXAMPLE_PROMPTS[0]!r}")
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise ScriptError(f"the prompt is {len(prompt)} characters; the limit is "
+                          f"{MAX_PROMPT_CHARS}")
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= 2**32 - 1:
+        raise ScriptError(f"seed must be an integer from 0 to {2**32 - 1}, got {seed!r}")
+    if duration is not None and not (0 < float(duration) <= MAX_SECONDS):
+        raise ScriptError(f"duration must be more than 0 and at most {MAX_SECONDS} s")
+    if fps is not None and fps not in FPS_CHOICES:
+        raise ScriptError(f"fps must be one of {', '.join(map(str, FPS_CHOICES))}")
+    if size is not None:
+        try:
+            parse_size(size)
+        except ValueError as err:
+            raise ScriptError(str(err)) from None
+    if style is not None and (not isinstance(style, str) or not style.strip()):
+        raise ScriptError("style must be a non-empty string")
+
+
+# --------------------------------------------------------------------------- 2. llm
+
+def _plan_llm(prompt, cfg, seed, duration, fps, size, style) -> PlanResult:
+    script = request_script(prompt, cfg)
+    data = script.model_dump(mode="json")
+    data.update(prompt=prompt, seed=seed)
+    for key, val in (("duration", duration), ("fps", fps), ("size", size), ("style", style)):
+        if val is not None:
+            data[key] = val
+    try:
+        script = WorldScript.model_validate(data)
+    except Exception as err:  # pydantic ValidationError: the LLM's times exceed our duration
+        raise LLMFailed(f"script invalid after applying arguments: {err}"[:300]) from None
+    g = Grounding(planner="llm")
+    g.entities = [{"words": e.label or "", "kind": e.kind, "ids": [e.id], "how": "llm",
+                   "score": 1.0} for e in script.entities]
+    g.actions = [{"words": "", **a.model_dump(mode="json")} for a in script.actions]
+    g.environment = {"words": "", "name": script.environment, "how": "llm"}
+    cam = script.shots[0].camera
+    g.camera = {"framing": cam.framing, "angle": cam.angle, "rig": cam.rig, "how": "llm"}
+    g.lighting = {"preset": script.lighting.preset, "how": "llm"}
+    g.style = {"style": script.style, "words": []}
+    return PlanResult(script, g)
+
+
+# --------------------------------------------------------------------------- 3-7. offline
+
+def _plan_offline(prompt, seed, duration, fps, size, style) -> PlanResult:
+    g = Grounding()
+    p = parse(prompt)
+    t = time.perf_counter()
+    not_understood = list(p.ignored)
+    not_understood += _ground_leftovers(p, g)
+    g.timing["embed_s"] = round(time.perf_counter() - t, 4)
+    attach(p)
+    implied = _fill_implied(p)
+    env, env_row = _choose_env(p)
+    if not p.things and (p.env is None or p.env.get("weak")):
+        raise NothingToFilm(prompt, not_understood)
+    lay = layout(p.things, p.intents, env)
+    entities = to_entities(lay, p.things)
+    dur = float(duration) if duration is not None else (p.shot.duration or DEFAULT_DURATION)
+    actions, action_rows = build(p, lay, p.things, dur)
+    camera, cam_row = _camera(p, lay, actions)
+    lighting, light_row = _lighting(p, env)
+    used_style = style.strip() if style else "realistic"
+    size_ = size or ("720x1280" if p.shot.portrait else "1280x720")
+    script = WorldScript(
+        prompt=prompt, duration=dur, fps=fps or DEFAULT_FPS, size=size_, seed=seed,
+        style=used_style, environment=env, lighting=lighting, entities=entities,
+        actions=actions, shots=[Shot(camera=camera, description=prompt[:200])])
+    script = WorldScript.model_validate(script.model_dump())
+
+    g.entities = [_entity_row(th, lay.ids.get(k, []), implied.get(k)) for k, th in
+                  enumerate(p.things)]
+    g.actions = action_rows
+    g.environment = env_row
+    g.camera = cam_row
+    g.lighting = light_row
+    g.style = {"style": used_style, "words": p.shot.style_words,
+               "how": "argument" if style else "default"}
+    if p.shot.duration_words:
+        g.style["duration_words"] = p.shot.duration_words
+    if p.shot.orientation_words:
+        g.style["orientation_words"] = p.shot.orientation_words
+    if p.speed_words:
+        g.style["speed_words"] = p.speed_words
+    if p.drop_words:
+        g.style["height_words"] = p.drop_words
+    not_understood += [f"{w} (too many things)" for w in p.dropped_things[:5]]
+    g.not_understood = list(dict.fromkeys(not_understood))
+    return PlanResult(script, g)
+
+
+def _ground_leftovers(p: Parsed, g: Grounding) -> list[str]:
+    """Embedding-match the noun phrases the rules left; return the ones still unmatched."""
+    phrases = list(dict.fromkeys(lo.words for lo in p.leftovers))
+    if not phrases:
+        return []
+    ask = phrases[:embed.MAX_PHRASES]
+    unmatched = phrases[embed.MAX_PHRASES:]
+    if not embed.available():
+        g.timing["embed_note"] = "embedding model not installed"
+        return phrases
+    try:
+        matches = {m.phrase: m for m in embed.match(ask)}
+    except Exception as err:  # a broken model install must not stop planning
+        g.timing["embed_note"] = f"embedding failed: {type(err).__name__}"
+        return phrases
+    done: set[str] = set()
+    for lo in p.leftovers:
+        m = matches.get(lo.words)
+        if m is None or lo.words in done:
+            continue
+        done.add(lo.words)
+        j = lo.start - 1
+        while j >= 0 and p.toks[j] in ARTICLES:
+            j -= 1
+        after_prep = j >= 0 and p.toks[j] in PLACE_PREPS
+        env_ok = p.env is None or p.env.get("weak")
+        if after_prep and env_ok and m.env_score >= embed.ENV_THRESHOLD \
+                and m.env_score >= m.kind_score:
+            p.env = {"words": lo.words, "name": m.env, "how": "embedding",
+                     "score": m.env_score}
+        elif m.kind_score >= embed.KIND_THRESHOLD and m.kind in KINDS:
+            add_thing(p, m.kind, lo.words, lo.start, lo.pending, how="embedding",
+                      score=m.kind_score)
+        elif env_ok and m.env_score >= embed.ENV_BARE_THRESHOLD:
+            p.env = {"words": lo.words, "name": m.env, "how": "embedding",
+                     "score": m.env_score}
+        else:
+            unmatched.append(lo.words)
+    return unmatched
+
+
+_BALL_BY_CONTEXT = (("bowling", "bowling_ball"), ("soccer", "soccer_ball"),
+                    ("tennis", "tennis_ball"), ("volleyball", "volleyball"),
+                    ("golf", "golf_ball"), ("baseball", "baseball"),
+                    ("pingpong", "ping_pong_ball"), ("beach", "beach_ball"),
+                    ("basketball", "basketball"))
+
+
+def _ball_kind(p: Parsed) -> str:
+    intents = {it.intent for it in p.intents}
+    if "kick" in intents:
+        return "soccer_ball"
+    if any(t.kind == "bowling_pin" for t in p.things):
+        return "bowling_ball"
+    if "throw" in intents and "basketball" in p.context:
+        return "basketball"
+    for ctx, kind in _BALL_BY_CONTEXT:
+        if ctx in p.context:
+            return kind
+    if p.env and p.env["name"] in ("pool", "beach", "lake", "bathtub"):
+        return "beach_ball"
+    if p.env and p.env["name"] == "bowling_alley":
+        return "bowling_ball"
+    return "basketball"
+
+
+def _new_thing(p: Parsed, kind: str, role: str = "") -> int:
+    pend = {"count": None, "arrangement": None, "color": None, "material": None, "size": None,
+            "another": True, "definite": False, "words": []}
+    k = add_thing(p, kind, "", -1, pend, how="implied", score=1.0)
+    p.things[k].positions = []
+    if role:
+        p.things[k].role_word = role
+    return k
+
+
+def _fill_implied(p: Parsed) -> dict[int, str]:
+    """Add what verbs need but the prompt left out; returns thing -> "implied by" words."""
+    implied: dict[int, str] = {}
+    for th in p.things:
+        if th.kind == "ball":
+            th.kind = _ball_kind(p)
+            th.how = th.how if th.how != "rule" else "rule (ball kind from context)"
+    for it in p.intents:
+        if it.intent == "throw":
+            if it.obj is None:
+                k = next((k for k, t in enumerate(p.things) if t.kind in
+                          ("basketball", "soccer_ball", "volleyball", "tennis_ball",
+                           "beach_ball", "baseball")), None)
+                if k is None:
+                    k = _new_thing(p, _ball_kind(p))
+                    implied[k] = it.words
+                it.obj = k
+                it.extra["targets"] = [k]
+            if it.subject is None and not any(t.is_figure for t in p.things):
+                k = _new_thing(p, "person", "player")
+                implied[k] = it.words
+                it.subject = k
+            elif it.subject is None:
+                it.subject = next(k for k, t in enumerate(p.things) if t.is_figure)
+            hoop_ctx = ("basketball" in p.context or p.things[it.obj].kind == "basketball"
+                        or (p.env and p.env["name"] == "basketball_court"))
+            if it.goal is None and hoop_ctx:
+                k = next((k for k, t in enumerate(p.things) if t.kind == "hoop"), None)
+                if k is None:
+                    k = _new_thing(p, "hoop")
+                    implied[k] = it.words
+                it.goal = k
+            if it.subject is not None:
+                it.extra["holds"] = it.obj
+        elif it.intent == "kick":
+            if it.obj is None:
+                k = next((k for k, t in enumerate(p.things) if t.kind == "soccer_ball"), None)
+                if k is None:
+                    k = _new_thing(p, "soccer_ball")
+                    implied[k] = it.words
+                it.obj = k
+                it.extra["targets"] = [k]
+            if it.subject is None and not any(t.is_figure for t in p.things):
+                k = _new_thing(p, "person", "player")
+                implied[k] = it.words
+                it.subject = k
+        elif it.intent in ("bounce", "roll") and not it.extra.get("targets"):
+            balls = [k for k, t in enumerate(p.things) if KINDS[t.kind].category == "ball"]
+            if not balls and it.subject is None and not p.things:
+                balls = [_new_thing(p, _ball_kind(p))]
+                implied[balls[0]] = it.words
+            elif not balls and it.subject is not None:
+                balls = [_new_thing(p, _ball_kind(p))]
+                implied[balls[0]] = it.words
+            it.extra["targets"] = balls[:1]
+            it.obj = balls[0] if balls else None
+            if it.intent == "roll" and it.goal is None:
+                pins = next((k for k, t in enumerate(p.things) if t.kind == "bowling_pin"), None)
+                it.goal = pins
+    # bowling: a bowling ball and "pins"/"strike" go together
+    if "bowling" in p.context and any(t.kind == "bowling_ball" for t in p.things) and not any(
+            t.kind == "bowling_pin" for t in p.things) and any(
+            it.intent == "roll" for it in p.intents):
+        k = _new_thing(p, "bowling_pin")
+        p.things[k].count = 10
+        implied[k] = "bowling"
+        for it in p.intents:
+            if it.intent == "roll" and it.goal is None:
+                it.goal = k
+    if any(t.kind == "bowling_pin" for t in p.things):
+        pins = next(k for k, t in enumerate(p.things) if t.kind == "bowling_pin")
+        for it in p.intents:
+            if it.intent in ("roll", "push", "throw") and it.goal == pins:
+                it.intent = "roll"
+    return implied
+
+
+_IMPLIED_ENV = (("hoop", "basketball_court"), ("bowling_pin", "bowling_alley"))
+
+
+def _choose_env(p: Parsed) -> tuple[str, dict]:
+    if p.env is not None:
+        row = {"words": p.env["words"], "name": p.env["name"], "how": p.env["how"]}
+        if p.env["how"] == "embedding":
+            row["score"] = p.env["score"]
+        return p.env["name"], row
+    kinds = {t.kind for t in p.things}
+    intents = {it.intent for it in p.intents}
+    for kind, env in _IMPLIED_ENV:
+        if kind in kinds:
+            return env, {"words": "", "name": env, "how": f"implied by {kind.replace('_', ' ')}"}
+    if "space" in p.context:
+        return "space_station", {"words": "", "name": "space_station",
+                                 "how": "implied by astronaut"}
+    if "float" in intents and any(it.words.startswith(("float", "bob", "drift", "sink"))
+                                  for it in p.intents):
+        return "water_tank", {"words": "", "name": "water_tank", "how": "implied by float"}
+    if "kick" in intents:
+        return "park", {"words": "", "name": "park", "how": "implied by kick"}
+    return "studio", {"words": "", "name": "studio", "how": "default"}
+
+
+def _camera(p: Parsed, lay, actions) -> tuple[Camera, dict]:
+    cam = dict(p.shot.camera)
+    row = {"words": p.shot.camera_words, **cam}
+    if cam.get("rig") == "follow":
+        follow = None
+        if p.shot.follow_hint is not None:
+            for k, th in enumerate(p.things):
+                if any(pos >= p.shot.follow_hint for pos in th.positions) and lay.ids.get(k):
+                    follow = lay.ids[k][0]
+                    break
+        if follow is None:
+            movers = [getattr(a, "target", None) for a in actions]
+            follow = next((m for m in movers if m), None)
+        if follow is None:
+            nonfig = [e.id for e in lay.placed if not KINDS[e.kind].figure]
+            follow = nonfig[0] if nonfig else None
+        if follow is None:
+            cam["rig"] = "static"
+            row["note"] = "nothing to follow"
+        else:
+            cam["follow"] = follow
+            row["follow"] = follow
+    return Camera(**cam), row
+
+
+def _lighting(p: Parsed, env: str) -> tuple[Lighting, dict]:
+    if p.shot.lighting:
+        return Lighting(preset=p.shot.lighting), {"words": p.shot.lighting_words,
+                                                  "preset": p.shot.lighting, "how": "rule"}
+    look = ENVIRONMENTS[env].look
+    preset = "studio" if env == "studio" else "indoor" if look.indoor else "day"
+    return Lighting(preset=preset), {"words": "", "preset": preset, "how": "default"}
+
+
+def _entity_row(th, ids: list[str], implied_by: str | None) -> dict:
+    row = {"words": th.words, "kind": th.kind, "ids": ids,
+           "how": f"implied by {implied_by!r}" if implied_by else th.how,
+           "score": round(float(th.score), 3)}
+    if th.count > 1:
+        row["count"] = th.count
+    for key in ("color", "material", "size", "arrangement"):
+        if getattr(th, key):
+            row[key] = getattr(th, key)
+    if th.modifier_words:
+        row["modifier_words"] = th.modifier_words
+    return row

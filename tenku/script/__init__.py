@@ -1,0 +1,35 @@
+"""World-script types (see :mod:`tenku.script.model`) and their JSON in/out helpers."""
+
+from tenku.script.io import ScriptError, dump_script, json_schema, load_script, script_from_data
+from tenku.script.model import (
+    FPS_CHOICES,
+    MAX_PROMPT_CHARS,
+    MAX_SECONDS,
+    SCRIPT_VERSION,
+    STANDARD_SIZES,
+    Action,
+    Camera,
+    Drop,
+    Entity,
+    Kick,
+    Lighting,
+    PlaceOnWater,
+    Pose,
+    Push,
+    Release,
+    Roll,
+    Shot,
+    Spin,
+    Stack,
+    Throw,
+    Topple,
+    WorldScript,
+    parse_size,
+)
+
+__all__ = [
+    "FPS_CHOICES", "MAX_PROMPT_CHARS", "MAX_SECONDS", "SCRIPT_VERSION", "STANDARD_SIZES",
+    "Action", "Camera", "Drop", "Entity", "Kick", "Lighting", "PlaceOnWater", "Pose", "Push",
+    "Release", "Roll", "Shot", "Spin", "Stack", "Throw", "Topple", "WorldScript", "parse_size",
+    "ScriptError", "dump_script", "json_schema", "load_script", "script_from_data",
+]

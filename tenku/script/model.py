@@ -1,0 +1,318 @@
+"""The world script: a typed, versioned description of everything that happens in a video.
+
+A prompt is *planned* into a world script; the simulator, renderer and every later step read it.
+The script plus its seed reproduces a video exactly, so it travels with the video in the
+``.world.json`` sidecar. Units are SI (metres, seconds, kilograms); the world is z-up; angles
+in the script are degrees because people edit these files by hand.
+
+This module imports nothing else from tenku: everything else imports it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SCRIPT_VERSION = "1"
+
+#: Output sizes accepted for full-size renders (landscape and portrait); tests may use any
+#: small size up to :data:`SMALL_SIZE_LIMIT` pixels on its longest side.
+STANDARD_SIZES = ("1280x720", "720x1280", "1792x1024", "1024x1792", "1920x1080", "1080x1920")
+SMALL_SIZE_LIMIT = 640
+FPS_CHOICES = (12, 15, 24, 25, 30, 48, 50, 60)
+MAX_SECONDS = 20.0
+MAX_PROMPT_CHARS = 32_000
+
+Vec3 = tuple[float, float, float]
+_ID = r"^[a-z][a-z0-9_]{0,63}$"
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class _Strict(BaseModel):
+    """Unknown fields are errors: a typo in a hand-edited script must not be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def parse_size(size: str) -> tuple[int, int]:
+    """Parse and check ``WxH``; raise ``ValueError`` naming what is allowed."""
+    m = re.fullmatch(r"\s*(\d{1,5})\s*[xX]\s*(\d{1,5})\s*", str(size))
+    if not m:
+        raise ValueError(f"size must look like WIDTHxHEIGHT (e.g. 1280x720), got {size!r}")
+    w, h = int(m.group(1)), int(m.group(2))
+    if f"{w}x{h}" in STANDARD_SIZES:
+        return w, h
+    if 16 <= w <= SMALL_SIZE_LIMIT and 16 <= h <= SMALL_SIZE_LIMIT and w % 2 == 0 and h % 2 == 0:
+        return w, h
+    raise ValueError(
+        f"size {w}x{h} is not supported: use one of {', '.join(STANDARD_SIZES)}, "
+        f"or a small even size up to {SMALL_SIZE_LIMIT}x{SMALL_SIZE_LIMIT} for previews and tests"
+    )
+
+
+class Pose(_Strict):
+    """Where an entity starts: ``position`` of its base centre (metres) and ``rotation`` as
+    roll/pitch/yaw in degrees (applied as yaw, then pitch, then roll about world axes)."""
+
+    position: Vec3 = (0.0, 0.0, 0.0)
+    rotation: Vec3 = (0.0, 0.0, 0.0)
+
+
+class Entity(_Strict):
+    """One thing in the world. ``kind`` names a catalog entry (``tenku script kinds`` lists
+    them); ``material``, ``size`` and ``color`` override the catalog's defaults."""
+
+    id: Annotated[str, Field(pattern=_ID, description="unique lower-case id, e.g. ball_1")]
+    kind: str
+    material: str | None = None
+    size: Vec3 | None = Field(
+        None, description="bounding box (x, y, z) in metres; default is the kind's real size"
+    )
+    pose: Pose = Pose()
+    velocity: Vec3 = (0.0, 0.0, 0.0)
+    angular_velocity: Vec3 = Field((0.0, 0.0, 0.0), description="rad/s about world axes")
+    color: str | None = Field(None, description="#rrggbb")
+    fixed: bool | None = Field(None, description="welded to the world; default from the kind")
+    held_by: str | None = Field(None, description="id of a figure holding this in its hand")
+    label: str | None = Field(None, description="the words in the prompt that named it")
+
+    @field_validator("color")
+    @classmethod
+    def _hex(cls, v: str | None) -> str | None:
+        if v is not None and not _HEX.match(v):
+            raise ValueError("color must be #rrggbb, e.g. #d2691e")
+        return v.lower() if v else v
+
+    @field_validator("size")
+    @classmethod
+    def _positive(cls, v: Vec3 | None) -> Vec3 | None:
+        if v is not None and not all(0.001 <= x <= 50 for x in v):
+            raise ValueError("each size dimension must be between 0.001 and 50 metres")
+        return v
+
+
+class _ActionBase(_Strict):
+    t: float = Field(0.0, ge=0.0, description="when the action happens, seconds from the start")
+
+
+class Throw(_ActionBase):
+    """``actor`` throws ``target`` at entity ``at``; the simulator searches the launch so that
+    the requested ``outcome`` really happens (a miss never passes through a hoop)."""
+
+    type: Literal["throw"] = "throw"
+    actor: str | None = None
+    target: str
+    at: str
+    outcome: Literal["make", "miss"] = "make"
+
+
+class Drop(_ActionBase):
+    """``target`` is held still at its pose until ``t`` and then let go."""
+
+    type: Literal["drop"] = "drop"
+    target: str
+
+
+class Release(_ActionBase):
+    """``actor`` opens its hand at ``t``; whatever it holds falls from there."""
+
+    type: Literal["release"] = "release"
+    actor: str
+
+
+class Push(_ActionBase):
+    """``target`` is shoved horizontally at ``speed`` m/s toward ``direction`` or entity ``at``."""
+
+    type: Literal["push"] = "push"
+    actor: str | None = None
+    target: str
+    speed: float = Field(1.0, gt=0, le=40)
+    direction: Vec3 | None = None
+    at: str | None = None
+
+
+class Roll(Push):
+    """Like push, but the target starts rolling without slipping."""
+
+    type: Literal["roll"] = "roll"  # type: ignore[assignment]
+
+
+class Kick(Push):
+    """``actor`` kicks ``target`` toward ``direction`` or ``at`` with a lofted launch."""
+
+    type: Literal["kick"] = "kick"  # type: ignore[assignment]
+    speed: float = Field(8.0, gt=0, le=40)
+    loft_deg: float = Field(20.0, ge=0, le=75)
+
+
+class PlaceOnWater(_ActionBase):
+    """``target`` is set down gently on the water surface at ``t``."""
+
+    type: Literal["place_on_water"] = "place_on_water"
+    target: str
+
+
+class Topple(_ActionBase):
+    """``target`` is tipped over by a nudge at its top toward ``direction``."""
+
+    type: Literal["topple"] = "topple"
+    target: str
+    direction: Vec3 = (1.0, 0.0, 0.0)
+    speed: float = Field(0.6, gt=0, le=10, description="speed given to the top, m/s")
+
+
+class Stack(_ActionBase):
+    """``targets`` start stacked on ``on`` (an entity) in the given order, bottom first."""
+
+    type: Literal["stack"] = "stack"
+    targets: list[str] = Field(min_length=1)
+    on: str | None = None
+
+
+class Spin(_ActionBase):
+    """``target`` is spun about the vertical axis at ``rate`` rad/s."""
+
+    type: Literal["spin"] = "spin"
+    target: str
+    rate: float = Field(20.0, ge=-400, le=400)
+
+
+Action = Annotated[
+    Union[Throw, Drop, Release, Push, Roll, Kick, PlaceOnWater, Topple, Stack, Spin],
+    Field(discriminator="type"),
+]
+
+
+class Camera(_Strict):
+    """How a shot is filmed. ``framing: auto`` fits every moving thing in view; explicit
+    ``position``/``look_at`` override the automatic choice."""
+
+    framing: Literal["auto", "wide", "medium", "close"] = "auto"
+    angle: Literal["eye", "low", "high", "top"] = "eye"
+    rig: Literal["static", "orbit", "dolly", "follow"] = "static"
+    follow: str | None = Field(None, description="entity id for rig=follow")
+    position: Vec3 | None = None
+    look_at: Vec3 | None = None
+    fov: float = Field(40.0, ge=10, le=100, description="vertical field of view, degrees")
+    orbit_degrees: float = Field(40.0, ge=-720, le=720, description="orbit sweep for rig=orbit")
+    dolly: float = Field(0.25, ge=-0.9, le=0.9, description="fraction the camera closes in")
+
+    @model_validator(mode="after")
+    def _follow_needs_target(self) -> "Camera":
+        if self.rig == "follow" and not self.follow:
+            raise ValueError("camera.rig 'follow' needs camera.follow set to an entity id")
+        return self
+
+
+class Shot(_Strict):
+    """A span of time filmed by one camera. Shots cover the timeline in order over one
+    persistent world; this version plans one shot per prompt."""
+
+    id: Annotated[str, Field(pattern=_ID)] = "shot_1"
+    start: float = Field(0.0, ge=0.0)
+    end: float | None = Field(None, description="seconds; default: the next shot's start or the end")
+    camera: Camera = Camera()
+    description: str = ""
+
+
+class Lighting(_Strict):
+    preset: Literal["day", "sunset", "overcast", "night", "studio", "indoor"] = "day"
+    sun_elevation: float | None = Field(None, ge=-10, le=90, description="degrees")
+    sun_azimuth: float | None = Field(None, ge=-360, le=360, description="degrees")
+
+
+class WorldScript(_Strict):
+    """Everything that happens in one video. ``tenku script schema`` prints its JSON Schema."""
+
+    version: Literal["1"] = SCRIPT_VERSION
+    prompt: str = ""
+    duration: float = Field(4.0, gt=0, le=MAX_SECONDS, description="seconds")
+    fps: int = 24
+    size: str = "1280x720"
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+    style: str = "realistic"
+    environment: str = "studio"
+    gravity: Vec3 | None = Field(None, description="m/s^2; default from the environment")
+    lighting: Lighting = Lighting()
+    entities: list[Entity] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list)
+    shots: list[Shot] = Field(default_factory=lambda: [Shot()], min_length=1)
+
+    @field_validator("fps")
+    @classmethod
+    def _fps(cls, v: int) -> int:
+        if v not in FPS_CHOICES:
+            raise ValueError(f"fps must be one of {', '.join(map(str, FPS_CHOICES))}")
+        return v
+
+    @field_validator("size")
+    @classmethod
+    def _size(cls, v: str) -> str:
+        w, h = parse_size(v)
+        return f"{w}x{h}"
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompt_len(cls, v: str) -> str:
+        if len(v) > MAX_PROMPT_CHARS:
+            raise ValueError(f"prompt is {len(v)} characters; the limit is {MAX_PROMPT_CHARS}")
+        return v
+
+    @model_validator(mode="after")
+    def _references(self) -> "WorldScript":
+        ids = [e.id for e in self.entities]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"entity ids must be unique; repeated: {', '.join(dupes)}")
+        known = set(ids)
+
+        def need(ref: str | None, where: str) -> None:
+            if ref is not None and ref not in known:
+                raise ValueError(f"{where} names unknown entity {ref!r}; known: {sorted(known)}")
+
+        for e in self.entities:
+            need(e.held_by, f"entities[{e.id}].held_by")
+        for i, a in enumerate(self.actions):
+            for field in ("actor", "target", "at", "on"):
+                need(getattr(a, field, None), f"actions[{i}].{field}")
+            for ref in getattr(a, "targets", []) or []:
+                need(ref, f"actions[{i}].targets")
+            if a.t > self.duration:
+                raise ValueError(
+                    f"actions[{i}] ({a.type}) happens at t={a.t}s, after the video ends "
+                    f"({self.duration}s)"
+                )
+        starts = [s.start for s in self.shots]
+        if starts != sorted(starts) or starts[0] != 0.0:
+            raise ValueError("shots must start at 0 and be listed in time order")
+        for s in self.shots:
+            need(s.camera.follow, f"shots[{s.id}].camera.follow")
+        return self
+
+    @property
+    def width(self) -> int:
+        return parse_size(self.size)[0]
+
+    @property
+    def height(self) -> int:
+        return parse_size(self.size)[1]
+
+    @property
+    def frame_count(self) -> int:
+        return max(1, round(self.duration * self.fps))
+
+    def entity(self, entity_id: str) -> Entity:
+        for e in self.entities:
+            if e.id == entity_id:
+                return e
+        raise KeyError(entity_id)
+
+    def shot_spans(self) -> list[tuple[Shot, float, float]]:
+        """Each shot with its resolved [start, end) in seconds."""
+        out = []
+        for i, s in enumerate(self.shots):
+            nxt = self.shots[i + 1].start if i + 1 < len(self.shots) else self.duration
+            out.append((s, s.start, min(s.end if s.end is not None else nxt, self.duration)))
+        return out

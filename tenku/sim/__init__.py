@@ -1,0 +1,5 @@
+"""The world simulator: world script -> MuJoCo model -> tracks and events (:func:`simulate`)."""
+
+from tenku.sim.run import simulate
+
+__all__ = ["simulate"]
