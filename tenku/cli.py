@@ -118,9 +118,9 @@ def _generate(args) -> int:
 
 
 def _plan(args) -> int:
-    from tenku.planner import plan
+    from tenku.planner import LLMConfig, plan
 
-    result = plan(args.prompt, seed=args.seed, duration=args.seconds)
+    result = plan(args.prompt, seed=args.seed, duration=args.seconds, llm=LLMConfig.from_env())
     if args.json:
         print(json.dumps({"script": result.script.model_dump(mode="json"),
                           "grounding": result.grounding.to_json()}, indent=1))

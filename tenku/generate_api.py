@@ -62,10 +62,11 @@ def generate(prompt: str | None = None, *, script: WorldScript | str | Path | No
     else:
         if prompt is None:
             raise ScriptError("give a prompt or a world script (--script FILE)")
-        from tenku.planner import plan
+        from tenku.planner import LLMConfig, plan
 
         report("plan", 0.0)
-        planned = plan(prompt, seed=seed or 0, duration=seconds, fps=fps, size=size, style=style)
+        planned = plan(prompt, seed=seed or 0, duration=seconds, fps=fps, size=size, style=style,
+                       llm=LLMConfig.from_env())
         ws, grounding = planned.script, planned.grounding
     report("plan", 1.0)
     check_options(style=ws.style)

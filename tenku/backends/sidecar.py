@@ -22,7 +22,8 @@ def sidecar_path(video: Path) -> Path:
 
 
 def entity_rows(script: WorldScript, sim: SimResult | None) -> list[dict]:
-    """One row per script entity, plus the shards of anything that broke."""
+    """One row per script entity (``start``/``end``: where its centre of mass, or a fixed
+    thing's base, is in the first and last frame), plus the shards of anything that broke."""
     rows = []
     tracks = {t.id: t for t in sim.tracks} if sim else {}
     for e in script.entities:

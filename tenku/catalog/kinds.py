@@ -225,7 +225,7 @@ _KINDS = [
            hz=0.022),
     # Dominoes: 48 x 24 x 7.5 mm, standing on the narrow end.
     _block("domino", "plastic", ("domino", "dominoes", "domino tile"), hx=0.0038, hy=0.012,
-           hz=0.024, color=(0.98, 0.98, 0.95)),
+           hz=0.024, color=(0.06, 0.06, 0.08)),
     # A ramp is a plank: set its pitch in pose.rotation (positive pitch: rises toward -x).
     Kind("ramp", "structure", (Part("box", (0.6, 0.2, 0.01), (0, 0, 0.01), material="wood",
                                     texture="grain"),), "wood",

@@ -275,17 +275,34 @@ def camera_path(script, sim: SimResult, width: int, height: int) -> list[CameraP
     return poses  # type: ignore[return-value]
 
 
+def action_points(sim: SimResult, subjects: list[Track], frames: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """What a static camera should keep in view: every subject where the shot starts, plus
+    where things happen in it (impacts, breaks, splashes, launches; not every shard's
+    tinkle). A ball rolling on after the strike may leave the frame, as in real camera work;
+    with no events in the shot, the subjects' whole paths are framed instead."""
+    t0, t1 = sim.times[frames[0]], sim.times[frames[-1]]
+    radius = {t.id: float(track_spheres(t)[1].max(initial=0.05)) for t in sim.tracks}
+    names = {t.id for t in subjects} | {t.entity for t in subjects}
+    events = [e for e in sim.events if t0 <= e.t <= t1 and e.type != "release"
+              and "." not in e.a and (e.a in names or e.b in names)]
+    pts, rad = [], []
+    for t in subjects:
+        p, r = track_world_points(t, frames if not events else frames[:1])
+        pts.append(p)
+        rad.append(r)
+    for e in events:
+        pts.append(np.array([e.pos], dtype=float))
+        rad.append(np.array([radius.get(e.a, 0.1)]))
+    points = np.concatenate(pts) if pts else np.zeros((0, 3))
+    return points, (np.concatenate(rad) if rad else np.zeros(0))
+
+
 def _shot_poses(script, sim, cam, frames, aspect, boxes) -> list[CameraPose]:
     n = len(frames)
     fov = float(cam.fov)
     subjects = subject_tracks(script, sim, frames)
-    pts, rad = [], []
-    for t in subjects:
-        p, r = track_world_points(t, frames)
-        pts.append(p)
-        rad.append(r)
-    points = np.concatenate(pts) if pts else np.zeros((0, 3))
-    radii = np.concatenate(rad) if rad else np.zeros(0)
+    points, radii = action_points(sim, subjects, frames)
     if len(points) == 0:
         points, radii = np.array([[0.0, 0.0, 0.5]]), np.array([0.5])
     elevation = ELEVATION[cam.angle]
@@ -330,13 +347,11 @@ def _shot_poses(script, sim, cam, frames, aspect, boxes) -> list[CameraPose]:
         elif cam.position is not None:
             # Explicit start position: the rig moves relative to it.
             base = np.asarray(cam.position, dtype=float) - target
-            r0 = np.linalg.norm(base) or 1.0
             ang = (yaws[i] - yaw0) if cam.rig == "orbit" else 0.0
             c, s_ = math.cos(ang), math.sin(ang)
             rot = np.array([base[0] * c - base[1] * s_, base[0] * s_ + base[1] * c, base[2]])
             k = dists[i] / dists[0] if cam.rig == "dolly" else 1.0
             eye = target + rot * k
-            del r0
         else:
             eye = target + view_direction(yaws[i], elevation) * dists[i]
             eye = _keep_clear(eye, target, boxes)

@@ -132,19 +132,31 @@ def quat_to_mat(q) -> np.ndarray:
 
 
 def quat_rotate(q, v) -> np.ndarray:
-    return quat_to_mat(q) @ np.asarray(v, dtype=float)
+    """Rotate vector ``v`` by unit quaternion ``q`` (plain arithmetic: this sits in hot loops)."""
+    w, x, y, z = q
+    vx, vy, vz = float(v[0]), float(v[1]), float(v[2])
+    # t = 2 q_vec x v ; v' = v + w t + q_vec x t
+    tx = 2 * (y * vz - z * vy)
+    ty = 2 * (z * vx - x * vz)
+    tz = 2 * (x * vy - y * vx)
+    return np.array([vx + w * tx + (y * tz - z * ty),
+                     vy + w * ty + (z * tx - x * tz),
+                     vz + w * tz + (x * ty - y * tx)])
 
 
 def axis_angle(axis, angle: float) -> tuple[float, float, float, float]:
-    a = np.asarray(axis, dtype=float)
-    a = a / (np.linalg.norm(a) or 1.0)
-    s = math.sin(angle / 2)
-    return (math.cos(angle / 2), a[0] * s, a[1] * s, a[2] * s)
+    ax, ay, az = (float(a) for a in axis)
+    n = math.sqrt(ax * ax + ay * ay + az * az) or 1.0
+    s = math.sin(angle / 2) / n
+    return (math.cos(angle / 2), ax * s, ay * s, az * s)
 
 
 def euler_to_quat(roll_deg: float, pitch_deg: float, yaw_deg: float):
     """Roll about x, pitch about y, yaw about z (world axes, applied roll first)."""
-    qx = axis_angle((1, 0, 0), math.radians(roll_deg))
-    qy = axis_angle((0, 1, 0), math.radians(pitch_deg))
-    qz = axis_angle((0, 0, 1), math.radians(yaw_deg))
-    return quat_mul(qz, quat_mul(qy, qx))
+    cr, sr = math.cos(math.radians(roll_deg) / 2), math.sin(math.radians(roll_deg) / 2)
+    cp, sp = math.cos(math.radians(pitch_deg) / 2), math.sin(math.radians(pitch_deg) / 2)
+    cy, sy = math.cos(math.radians(yaw_deg) / 2), math.sin(math.radians(yaw_deg) / 2)
+    return (cr * cp * cy + sr * sp * sy,
+            sr * cp * cy - cr * sp * sy,
+            cr * sp * cy + sr * cp * sy,
+            cr * cp * sy - sr * sp * cy)

@@ -12,7 +12,8 @@ from tenku.scene.parts import Part
 
 @dataclass
 class Track:
-    """One rigid body through time. ``pos`` is (T, 3) metres, ``quat`` (T, 4) (w, x, y, z),
+    """One rigid body through time. ``pos`` is (T, 3) metres (a free body's centre of mass;
+    a fixed one's base), ``quat`` (T, 4) (w, x, y, z),
     ``visible`` (T,) bool: a body is hidden before it exists (a shard before the glass breaks)
     and after it stops existing (the glass once it has shattered).
 

@@ -228,6 +228,9 @@ def build(script: WorldScript) -> World:
             continue
         parts, mat, mass, rest = entity_parts(e, k)
         fixed = k.fixed if e.fixed is None else e.fixed
+        if not fixed:  # free bodies turn about their centre of mass: put their frame there
+            parts, com = _about_centre(parts)
+            pos = pos + quat_rotate(quat, com)
         b = Body(e.id, e.id, e.kind, parts, mat, "static" if fixed else "entity",
                  restitution=rest, mass=mass, volume=sum(p.volume() for p in parts),
                  pose0=(pos, quat), velocity0=(tuple(e.velocity), tuple(e.angular_velocity)))
@@ -299,6 +302,21 @@ def build(script: WorldScript) -> World:
                       for n, v in static_mats.items()}
     return World(script, env, model, bodies, figures, shards, static_names_id, static_mats_id,
                  geom_body, gravity)
+
+
+def _about_centre(parts: list[Part]) -> tuple[list[Part], np.ndarray]:
+    """Parts shifted so the volume-weighted centre of the solid parts is the origin, and that
+    centre in the old frame. (A track's position is then the body's centre of mass, not a
+    point on its surface that would trace a cycloid as a ball rolls.)"""
+    solid = [p for p in parts if p.collide and p.volume() > 0]
+    if not solid:
+        return parts, np.zeros(3)
+    vols = np.array([p.volume() for p in solid])
+    centres = np.array([(p.local_aabb()[0] + p.local_aabb()[1]) / 2 for p in solid])
+    com = (vols[:, None] * centres).sum(axis=0) / vols.sum()
+    shifted = [Part(**{**p.__dict__, "pos": tuple(float(x) for x in np.array(p.pos) - com)})
+               for p in parts]
+    return shifted, com
 
 
 def _body_mesh(parts: list[Part]):

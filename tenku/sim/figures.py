@@ -87,6 +87,7 @@ class Figure:
         self.base_quat = euler_to_quat(0, 0, yaw_deg)
         self.clip = Clip([(0.0, {})])
         self.holding: str | None = None
+        self._fk: tuple[float, dict] | None = None  # last (t, transforms): FK is asked twice a tick
 
     def pose_at(self, t: float) -> Pose:
         pose = self.clip.at(t)
@@ -101,6 +102,8 @@ class Figure:
 
     def bone_transforms(self, t: float) -> dict[str, tuple[np.ndarray, tuple]]:
         """World position and quaternion of every bone's joint frame at time ``t``."""
+        if self._fk is not None and self._fk[0] == t:
+            return self._fk[1]
         pose = self.pose_at(t)
         out: dict[str, tuple[np.ndarray, tuple]] = {}
         for b in self.skeleton.bones:
@@ -111,6 +114,7 @@ class Figure:
                 ppos, pq = out[b.parent]
             pos = ppos + quat_rotate(pq, b.offset)
             out[b.name] = (pos, quat_mul(pq, rot))
+        self._fk = (t, out)
         return out
 
     def grip_point(self, t: float, hand: str = "r") -> np.ndarray:
@@ -118,23 +122,30 @@ class Figure:
         pos, q = self.bone_transforms(t)[bone]
         return pos + quat_rotate(q, local)
 
-    # --- clips -----------------------------------------------------------------------------
+    # --- clips (each replaces the current one) -----------------------------------------------
+    def _play(self, keys) -> None:
+        self.clip = Clip(keys)
+        self._fk = None
+
+    def rest(self) -> None:
+        self._play([(0.0, {})])
+
     def hold(self) -> None:
-        self.clip = Clip([(0.0, HOLD_R)])
+        self._play([(0.0, HOLD_R)])
 
     def release(self, t: float) -> None:
-        self.clip = Clip([(0.0, HOLD_R), (t - 0.05, HOLD_R), (t + 0.12, OPEN_R),
-                          (t + 1.2, OPEN_R), (t + 2.2, {})])
+        self._play([(0.0, HOLD_R), (t - 0.05, HOLD_R), (t + 0.12, OPEN_R),
+                    (t + 1.2, OPEN_R), (t + 2.2, {})])
 
     def shoot(self, t_release: float) -> None:
-        self.clip = Clip([(0.0, SHOOT_SET), (max(0.0, t_release - 0.45), SHOOT_SET),
-                          (t_release, SHOOT_RELEASE), (t_release + 0.5, SHOOT_RELEASE),
-                          (t_release + 1.6, {})])
+        self._play([(0.0, SHOOT_SET), (max(0.0, t_release - 0.45), SHOOT_SET),
+                    (t_release, SHOOT_RELEASE), (t_release + 0.5, SHOOT_RELEASE),
+                    (t_release + 1.6, {})])
 
     def kick(self, t_hit: float) -> None:
-        self.clip = Clip([(0.0, {}), (max(0.0, t_hit - 0.5), {}), (t_hit - 0.18, KICK_BACK),
-                          (t_hit, KICK_HIT), (t_hit + 0.35, KICK_HIT), (t_hit + 1.2, {})])
+        self._play([(0.0, {}), (max(0.0, t_hit - 0.5), {}), (t_hit - 0.18, KICK_BACK),
+                    (t_hit, KICK_HIT), (t_hit + 0.35, KICK_HIT), (t_hit + 1.2, {})])
 
     def push(self, t_hit: float) -> None:
-        self.clip = Clip([(0.0, {}), (max(0.0, t_hit - 0.35), {}), (t_hit, PUSH_OUT),
-                          (t_hit + 0.4, PUSH_OUT), (t_hit + 1.2, {})])
+        self._play([(0.0, {}), (max(0.0, t_hit - 0.35), {}), (t_hit, PUSH_OUT),
+                    (t_hit + 0.4, PUSH_OUT), (t_hit + 1.2, {})])

@@ -98,6 +98,7 @@ def simulate(script: WorldScript, progress: Progress | None = None) -> SimResult
 def _simulate_once(world: World, throw_aim, progress: Progress | None) -> SimResult:
     m, script = world.model, world.script
     d = mujoco.MjData(m)
+    m.body_gravcomp[:] = 0.0  # a previous attempt (throw search) may have parked bodies
     run = _Run(world, d)
     bodies = world.bodies
     n_frames = script.frame_count
@@ -112,7 +113,7 @@ def _simulate_once(world: World, throw_aim, progress: Progress | None) -> SimRes
             _set_free(d, b, b.pose0[0], b.pose0[1], *b.velocity0)
     for ent, idxs in world.shards.items():
         for i in idxs:
-            run.holds[i] = _Hold("park", start=np.asarray(bodies[i].pose0[0]))
+            _park(run, i, np.asarray(bodies[i].pose0[0]))
             run.visible_from[i] = math.inf
 
     # Holds and figure clips from the actions.
@@ -123,7 +124,7 @@ def _simulate_once(world: World, throw_aim, progress: Progress | None) -> SimRes
             world.figures[holder].holding = ent
     scheduled: list[tuple[float, Callable[[], None]]] = []
     for fig in world.figures.values():
-        fig.clip = type(fig.clip)([(0.0, {})])
+        fig.rest()
         if fig.holding:
             fig.hold()
     for a in script.actions:
@@ -300,8 +301,9 @@ def _kinematics(run: _Run, t: float, force_figures: bool) -> None:
             if not force_figures:
                 continue
             p, q = _held_pose(run, i, t)
-            p2, _ = _held_pose(run, i, t + FIGURE_EVERY * TICK)
-            _set_free(d, b, p, q, (p2 - p) / (FIGURE_EVERY * TICK))
+            v = (p - h.start) / (FIGURE_EVERY * TICK) if h.start is not None else np.zeros(3)
+            h.start = p
+            _set_free(d, b, p, q, v)
         elif h.mode == "pin":
             if t >= h.until:
                 del run.holds[i]
@@ -315,8 +317,20 @@ def _kinematics(run: _Run, t: float, force_figures: bool) -> None:
             u = (t - h.t0) / max(h.until - h.t0, 1e-6)
             u = u * u * (3 - 2 * u)
             _set_free(d, b, h.start + (h.end - h.start) * u, b.pose0[1])
-        elif h.mode == "park":
-            _set_free(d, b, h.start, (1.0, 0.0, 0.0, 0.0))
+
+
+def _park(run: _Run, i: int, where: np.ndarray) -> None:
+    """Move a body out of the world: far away, at rest, its weight compensated so it stays
+    put without being re-placed every tick (a shard waiting for its glass to break)."""
+    b = run.world.bodies[i]
+    _set_free(run.data, b, where, (1.0, 0.0, 0.0, 0.0))
+    run.world.model.body_gravcomp[b.body_id] = 1.0
+    run.holds[i] = _Hold("park", start=where)
+
+
+def _unpark(run: _Run, i: int) -> None:
+    run.holds.pop(i, None)
+    run.world.model.body_gravcomp[run.world.bodies[i].body_id] = 0.0
 
 
 def _release(run: _Run, i: int, vel=None, t: float = 0.0, by: str | None = None) -> None:
@@ -553,10 +567,10 @@ def _shatter(run: _Run, i: int, t: float, speed: float, other: str, normal: np.n
         spread = rng.normal(0, 0.3 * speed, 3)
         spread[2] = abs(spread[2]) * 0.5
         vel = v - np.dot(v, up) * up + up * speed * rng.uniform(0.08, 0.3) + spread
-        run.holds.pop(si, None)
+        _unpark(run, si)
         _set_free(d, world.bodies[si], p, q, vel, rng.uniform(-25, 25, 3))
         run.visible_from[si] = t
-    run.holds[i] = _Hold("park", start=_PARK + np.array([-100.0 - i, 0, 0]))
+    _park(run, i, _PARK + np.array([-100.0 - i, 0, 0]))
     run.visible_until[i] = t
     run.events.append(Event(t, "break", b.track_id, other, speed=speed, pos=tuple(origin),
                             materials=(b.material.name, b.material.name),
