@@ -79,10 +79,10 @@ def _generate(args) -> int:
 
     from tenku.generate_api import generate
 
-    if not args.prompt and not args.script:
-        raise ValueError(f"give a prompt or --script FILE, e.g.\n  {EXAMPLE}")
     if args.prompt is not None and not args.prompt.strip() and not args.script:
         raise ValueError("the prompt is empty: describe what should happen, e.g.\n  " + EXAMPLE)
+    if not args.prompt and not args.script:
+        raise ValueError(f"give a prompt or --script FILE, e.g.\n  {EXAMPLE}")
     stages = ("plan", "simulate", "render", "encode")
     with Progress(TextColumn("{task.description:<9}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                   TimeElapsedColumn(), console=_stderr_console(), transient=False) as bars:

@@ -22,18 +22,21 @@ def sidecar_path(video: Path) -> Path:
 
 
 def entity_rows(script: WorldScript, sim: SimResult | None) -> list[dict]:
-    """One row per script entity (``start``/``end``: where its centre of mass, or a fixed
-    thing's base, is in the first and last frame), plus the shards of anything that broke."""
+    """One row per script entity (``start``/``end``: where its centre of mass, a fixed thing's
+    base or a figure's pelvis is in the first frame and the last frame it exists in), plus the
+    shards of anything that broke."""
     rows = []
     tracks = {t.id: t for t in sim.tracks} if sim else {}
     for e in script.entities:
         row = {"id": e.id, "kind": e.kind}
         if e.material:
             row["material"] = e.material
-        t = tracks.get(e.id)
-        if t is not None:
+        t = tracks.get(e.id) or next((x for x in (sim.tracks if sim else [])
+                                      if x.entity == e.id and x.parent is None), None)
+        if t is not None and t.visible.any():
+            last = len(t.visible) - 1 - int(t.visible[::-1].argmax())
             row["start"] = [round(float(x), 4) for x in t.pos[0]]
-            row["end"] = [round(float(x), 4) for x in t.pos[-1]]
+            row["end"] = [round(float(x), 4) for x in t.pos[last]]
             row["visible_at_end"] = bool(t.visible[-1])
         rows.append(row)
     if sim:

@@ -95,6 +95,25 @@ def _pool_walls(hx: float, hy: float, depth: float) -> tuple[Part, ...]:
     )
 
 
+def _bowling_lane() -> tuple[Part, ...]:
+    """A 1.05 m lane (USBC: 41.5 in) with its head pin at the origin and the pin deck toward
+    +x: gutters either side, lane dividers, and the pit's dark back curtain. (No kickback
+    walls: from the camera's side they would hide the pins.)"""
+    dark = (0.08, 0.08, 0.1)
+    return (
+        Part("box", (12.0, 0.12, 0.03), (-6.0, 0.645, -0.03), material="plastic", color=dark,
+             collide=False, name="gutter"),
+        Part("box", (12.0, 0.12, 0.03), (-6.0, -0.645, -0.03), material="plastic", color=dark,
+             collide=False, name="gutter"),
+        Part("box", (0.05, 0.85, 0.6), (1.8, 0.0, 0.6), material="fabric", color=dark,
+             name="pit_curtain"),
+        Part("box", (12.0, 0.02, 0.01), (-6.0, 1.0, 0.01), material="paint",
+             color=(0.9, 0.9, 0.9), collide=False, name="divider"),
+        Part("box", (12.0, 0.02, 0.01), (-6.0, -1.0, 0.01), material="paint",
+             color=(0.9, 0.9, 0.9), collide=False, name="divider"),
+    )
+
+
 _INDOOR = Look(sky_top=(0.9, 0.88, 0.84), sky_horizon=(0.9, 0.88, 0.84), ground=(0.4, 0.35, 0.3),
                sun_color=(1.0, 0.93, 0.82), sun_strength=2.2, sun_elevation=60, ambient=0.9,
                indoor=True)
@@ -176,7 +195,7 @@ _ENVIRONMENTS = [
                           ground=(0.3, 0.3, 0.3), sun_strength=4.0, sun_elevation=25,
                           ambient=0.15, stars=True), description="1.62 m/s^2, no air"),
     Environment("bowling_alley", ("bowling alley", "bowling lane", "lane", "alley lanes"),
-                "lane", floor_texture="lane",
+                "lane", floor_texture="lane", parts=_bowling_lane(),
                 look=Look(sky_top=(0.2, 0.2, 0.25), sky_horizon=(0.3, 0.3, 0.35),
                           sun_strength=2.4, sun_elevation=65, ambient=0.8, indoor=True),
                 description="oiled maple lane"),

@@ -218,6 +218,11 @@ void main() {
     vec3 bodycol = v_col * (irradiance(n) * u_ambient + u_sun_col * max(nol, 0.0) * 0.15 * sh);
     vec3 c = bodycol * body * (1.0 - F) + refl * F + spec;
     float a = clamp(body * (1.0 - F) + F, 0.0, 1.0);
+    // Walls seen edge-on are thick and refract the darker room behind the camera: a dark,
+    // more opaque rim is what makes real glass readable against a bright backdrop.
+    float rim = pow(1.0 - nov, 1.5);
+    c = mix(c, v_col * 0.16 * irradiance(n), rim * 0.6) + spec;
+    a = clamp(a + rim * 0.5, 0.0, 1.0);
     c = apply_fog(c, v_wp);
     // Premultiplied in display space: grade the glass's own colour, then weight it, so the
     // background shows through (1 - a).

@@ -1,0 +1,6 @@
+"""Tests never reach a network: the embedding model loads from its package."""
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
