@@ -36,7 +36,7 @@ def main() -> int:
     from tenku.planner import plan
 
     plan("warm up the planner with a goblet")  # first call loads rules (and embeddings if needed)
-    stages = ("plan", "simulate", "render", "encode")
+    stages = ("plan", "simulate", "camera", "render", "encode", "previews")
     totals = dict.fromkeys(stages, 0.0)
     total_wall = total_video = 0.0
     print(f"size {args.size}, {args.seconds:g} s per video, quality {args.quality}, "
@@ -49,7 +49,7 @@ def main() -> int:
                                     seconds=args.seconds, quality=args.quality)
             wall = time.perf_counter() - t0
             timings = dict(result.timings)
-            timings["plan"] = wall - sum(timings.values())
+            timings["plan"] = wall - sum(timings.values())  # planning, checks, the sidecar
             video = result.sidecar["script"]["duration"]
             total_wall += wall
             total_video += video
@@ -59,6 +59,9 @@ def main() -> int:
                   + f" {wall / video:8.3f}")
     print(f"{'all (compute s per video s)':44s} " + " ".join(f"{totals[s] / total_video:8.3f}" for s in stages)
           + f" {total_wall / total_video:8.3f}")
+    fps = result.sidecar["script"]["fps"]
+    print(f"render: {1000 * totals['render'] / (total_video * fps):.1f} ms per frame; "
+          f"real time is a total of 1.0 or less")
     return 0
 
 

@@ -248,3 +248,41 @@ def test_nothing_pops_in_or_out():
         {"id": "man", "kind": "person"}, {"id": "glass", "kind": "wine_glass", "held_by": "man"}],
         actions=[{"type": "release", "actor": "man", "t": 1.0}])))
     assert_no_popping(simulate(shot("miss")))
+
+
+# --- the same claims, from the prompts themselves --------------------------------------------
+
+def planned(prompt: str):
+    from tenku.planner import plan
+
+    return simulate(plan(prompt).script)
+
+
+def test_prompt_missed_shot():
+    r = planned("a basketball player shoots and misses, the ball bounces off the rim")
+    first = next(e for e in r.events if e.type == "contact" and e.a == "ball")
+    assert first.b == "hoop" and not r.stats["made"]
+    assert not passes_through_rim(r.track("ball"))
+    assert_no_popping(r)
+
+
+def test_prompt_glass_breaks():
+    r = planned("a man holding a wine glass opens his hand")
+    assert [e.b for e in r.events if e.type == "break"] == ["floor"]
+    assert_no_popping(r)
+
+
+def test_prompt_wood_floats_iron_sinks():
+    r = planned("a wooden block and an iron block are placed in a water tank")
+    assert r.track("wood_block").pos[-1][2] > 0.25 and r.track("iron_block").pos[-1][2] < 0.08
+    assert {e.a for e in r.events if e.type == "splash"} <= {"wood_block", "iron_block"}
+
+
+def test_prompt_dominoes_and_bowling():
+    r = planned("a line of dominoes topples")
+    standing = [t.id for t in r.tracks if t.kind == "domino" and quat_to_mat(t.quat[-1])[2, 2] > 0.7]
+    assert not standing
+    r = planned("a bowling ball rolls into the pins")
+    down = sum(quat_to_mat(t.quat[-1])[2, 2] < 0.7 for t in r.tracks if t.kind == "bowling_pin")
+    assert down >= 7
+    assert_no_popping(r)

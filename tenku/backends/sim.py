@@ -3,7 +3,7 @@
 ``generate`` reads as the algorithm, one step per module: 1. simulate (``tenku.sim``),
 2. frame it (``tenku.render.camera_path``), 3. render and encode frame by frame
 (``tenku.render``, ``tenku.media``; the encoder runs on its own thread so the two overlap),
-4. previews, 5. the sidecar.
+4. previews, 5. the sidecar. ``timings`` records each step's seconds.
 """
 
 from __future__ import annotations
@@ -36,36 +36,45 @@ class SimBackend:
         timings["simulate"] = time.perf_counter() - t0
 
         # 2. Frame it: one camera pose per frame.
+        t0 = time.perf_counter()
         w, h = script.width, script.height
         cameras = camera_path(script, sim, w, h)
+        timings["camera"] = time.perf_counter() - t0
 
-        # 3. Render and encode, frame by frame.
+        # 3. Render and encode, frame by frame (the encoder works on its own thread; "encode"
+        #    is the time the render loop waits for it).
         n = len(sim.times)
         sprite_at = set(pick_sprite_frames(n, 10)) if options.spritesheet else set()
         thumb_at = n // 2
         sprites, thumb = [], None
+        render_s = encode_s = 0.0
         t0 = time.perf_counter()
-        render_s = 0.0
-        with Renderer(w, h, sim, environment(script.environment), lighting=script.lighting,
-                      style=script.style, quality=options.quality) as renderer, \
-                VideoWriter(out, w, h, script.fps, crf=options.crf,
-                            metadata={"comment": f"tenku {script.prompt[:200]}"}) as writer:
+        renderer = Renderer(w, h, sim, environment(script.environment), lighting=script.lighting,
+                            style=script.style, quality=options.quality)
+        render_s += time.perf_counter() - t0
+        with renderer, VideoWriter(out, w, h, script.fps, crf=options.crf,
+                                   metadata={"comment": f"tenku {script.prompt[:200]}"}) as writer:
             for i, cam in enumerate(cameras):
-                r0 = time.perf_counter()
+                t0 = time.perf_counter()
                 frame = renderer.render(i, cam)
-                render_s += time.perf_counter() - r0
+                t1 = time.perf_counter()
                 writer.write(frame)
+                render_s += t1 - t0
+                encode_s += time.perf_counter() - t1
                 if i in sprite_at:
                     sprites.append(frame)
                 if i == thumb_at:
                     thumb = frame
                 report("render", (i + 1) / n)
             report("encode", 0.5)
+            t0 = time.perf_counter()
+        encode_s += time.perf_counter() - t0  # flushing the encoder on close
         report("encode", 1.0)
         timings["render"] = render_s
-        timings["encode"] = time.perf_counter() - t0 - render_s
+        timings["encode"] = encode_s
 
         # 4. Previews.
+        t0 = time.perf_counter()
         thumb_path = sprite_path = None
         if options.thumbnail and thumb is not None:
             thumb_path = out.with_suffix(".webp")
@@ -74,6 +83,7 @@ class SimBackend:
         if sprites:
             sprite_path = out.with_name(out.stem + ".sprites.jpg")
             sprite_info = write_spritesheet(sprites, sprite_path)
+        timings["previews"] = time.perf_counter() - t0
 
         # 5. The sidecar.
         data = build_sidecar(script, self.name, sim, extra={

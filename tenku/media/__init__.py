@@ -555,6 +555,15 @@ _TEXT_FORMATS = {"tty", "bin", "xbin", "idf", "adf"}
 _TEXT_CODECS = {"ansi", "bintext", "xbin", "idf"}
 
 
+def _video_stream(container, p):
+    """The first video stream of an opened file, refusing files with none or with a
+    still-image/text "video" (see :func:`_reject_non_video`)."""
+    if not container.streams.video:
+        raise MediaError(f"{p} has no video stream")
+    _reject_non_video(container, p)
+    return container.streams.video[0]
+
+
 def _reject_non_video(container, p: Path) -> None:
     fmt = container.format.name or ""
     names = set(fmt.split(","))
@@ -579,10 +588,7 @@ def probe(path) -> Probe:
     av = _av()
     container = _open_input(p)
     try:
-        if not container.streams.video:
-            raise MediaError(f"{p} has no video stream")
-        _reject_non_video(container, p)
-        vs = container.streams.video[0]
+        vs = _video_stream(container, p)
         cc = vs.codec_context
         if not cc.width or not cc.height:
             raise MediaError(f"{p} has a video stream without a frame size (corrupt?)")
@@ -640,10 +646,7 @@ def decode_frames(path, *, every: int = 1) -> Iterator[np.ndarray]:
     av = _av()
     container = _open_input(p)
     try:
-        if not container.streams.video:
-            raise MediaError(f"{p} has no video stream")
-        _reject_non_video(container, p)
-        vs = container.streams.video[0]
+        vs = _video_stream(container, p)
         vs.thread_type = "AUTO"
         index = 0
         try:

@@ -240,53 +240,41 @@ def _fill_implied(p: Parsed) -> dict[int, str]:
         if th.kind == "ball":
             th.kind = _ball_kind(p)
             th.how = th.how if th.how != "rule" else "rule (ball kind from context)"
+    def find_or_add(kinds: tuple[str, ...], add_kind: str, words: str, role: str = "") -> int:
+        k = next((k for k, t in enumerate(p.things) if t.kind in kinds), None)
+        if k is None:
+            k = _new_thing(p, add_kind, role)
+            implied[k] = words
+        return k
+
+    def ensure_actor(it) -> None:
+        if it.subject is None and not any(t.is_figure for t in p.things):
+            it.subject = find_or_add((), "person", it.words, "player")
+
     for it in p.intents:
         if it.intent == "throw":
             if it.obj is None:
-                k = next((k for k, t in enumerate(p.things) if t.kind in
-                          ("basketball", "soccer_ball", "volleyball", "tennis_ball",
-                           "beach_ball", "baseball")), None)
-                if k is None:
-                    k = _new_thing(p, _ball_kind(p))
-                    implied[k] = it.words
-                it.obj = k
-                it.extra["targets"] = [k]
-            if it.subject is None and not any(t.is_figure for t in p.things):
-                k = _new_thing(p, "person", "player")
-                implied[k] = it.words
-                it.subject = k
-            elif it.subject is None:
+                it.obj = find_or_add(("basketball", "soccer_ball", "volleyball", "tennis_ball",
+                                      "beach_ball", "baseball"), _ball_kind(p), it.words)
+                it.extra["targets"] = [it.obj]
+            ensure_actor(it)
+            if it.subject is None:
                 it.subject = next(k for k, t in enumerate(p.things) if t.is_figure)
             hoop_ctx = ("basketball" in p.context or p.things[it.obj].kind == "basketball"
                         or (p.env and p.env["name"] == "basketball_court"))
             if it.goal is None and hoop_ctx:
-                k = next((k for k, t in enumerate(p.things) if t.kind == "hoop"), None)
-                if k is None:
-                    k = _new_thing(p, "hoop")
-                    implied[k] = it.words
-                it.goal = k
+                it.goal = find_or_add(("hoop",), "hoop", it.words)
             if it.subject is not None:
                 it.extra["holds"] = it.obj
         elif it.intent == "kick":
             if it.obj is None:
-                k = next((k for k, t in enumerate(p.things) if t.kind == "soccer_ball"), None)
-                if k is None:
-                    k = _new_thing(p, "soccer_ball")
-                    implied[k] = it.words
-                it.obj = k
-                it.extra["targets"] = [k]
-            if it.subject is None and not any(t.is_figure for t in p.things):
-                k = _new_thing(p, "person", "player")
-                implied[k] = it.words
-                it.subject = k
+                it.obj = find_or_add(("soccer_ball",), "soccer_ball", it.words)
+                it.extra["targets"] = [it.obj]
+            ensure_actor(it)
         elif it.intent in ("bounce", "roll") and not it.extra.get("targets"):
             balls = [k for k, t in enumerate(p.things) if KINDS[t.kind].category == "ball"]
-            if not balls and it.subject is None and not p.things:
-                balls = [_new_thing(p, _ball_kind(p))]
-                implied[balls[0]] = it.words
-            elif not balls and it.subject is not None:
-                balls = [_new_thing(p, _ball_kind(p))]
-                implied[balls[0]] = it.words
+            if not balls and (it.subject is not None or not p.things):
+                balls = [find_or_add((), _ball_kind(p), it.words)]
             it.extra["targets"] = balls[:1]
             it.obj = balls[0] if balls else None
             if it.intent == "roll" and it.goal is None:
