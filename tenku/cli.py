@@ -127,15 +127,21 @@ def _plan(args) -> int:
         return 0
     g = result.grounding.to_json()
     s = result.script
-    print(f"place     {s.environment}")
+    env = g.get("environment", {})
+    print(f"place     {s.environment:24s} <- {env.get('words') or '(default)'}")
+    words = {i: row["words"] for row in g.get("entities", []) for i in row.get("ids", [])}
     for e in s.entities:
-        extra = f" held by {e.held_by}" if e.held_by else ""
-        print(f"entity    {e.id:14s} {e.kind}{extra}")
+        extra = f", held by {e.held_by}" if e.held_by else ""
+        print(f"entity    {e.id:12s} {e.kind + extra:11s} <- {words.get(e.id) or '(implied)'}")
     for a in s.actions:
-        print(f"action    t={a.t:<5g} {a.type} " + " ".join(
-            f"{k}={v}" for k, v in a.model_dump().items() if k not in ("t", "type") and v is not None))
+        args = " ".join(f"{k}={v}" for k, v in a.model_dump().items()
+                        if k not in ("t", "type") and v is not None)
+        print(f"action    t={a.t:<4g} {a.type:8s} {args}")
+    cam = g.get("camera", {})
+    if cam.get("words"):
+        print(f"camera    {cam.get('framing', '')} {cam.get('rig', '')} <- {', '.join(cam['words'])}")
     if g.get("not_understood"):
-        print("not understood: " + ", ".join(g["not_understood"]))
+        print("not understood (left out): " + ", ".join(g["not_understood"]))
     return 0
 
 

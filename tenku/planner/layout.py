@@ -136,6 +136,8 @@ def _place(lay: Layout, things: list[Thing], k: int, idx: int, pos, yaw=0.0, pit
            held_by=None, fixed=None, occupy=True) -> None:
     th = things[k]
     eid = lay.ids[k][idx]
+    if any(p.id == eid for p in lay.placed):  # one place per id: the first scene rule wins
+        return
     lay.placed.append(Placed(eid, k, th.kind, [float(pos[0]), float(pos[1]), float(pos[2])],
                              yaw, pitch, held_by, fixed))
     if occupy and held_by is None:
@@ -476,6 +478,15 @@ def layout(things: list[Thing], intents: list[Intent], env: str) -> Layout:
     left = [k for k, t in enumerate(things) if not _is_placed(lay, k)]
     if left:
         _rows(lay, things, left, heights)
+    # copies a scene builder left out ("shoots three balls" puts one in the hand): on the
+    # floor at a free spot, so every id an action names exists
+    done = {p.id for p in lay.placed}
+    for k, t in enumerate(things):
+        for j, eid in enumerate(lay.ids.get(k, [])):
+            if eid not in done:
+                d = dims(t.kind, t.size)
+                x, y = _free_spot(lay, d[0], d[1], near=0.0)
+                _place(lay, things, k, j, (x, y, 0.0))
     return lay
 
 
