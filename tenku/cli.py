@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import sys
-from pathlib import Path
 
 EXAMPLE = 'tenku generate "a basketball player shoots and misses, the ball bounces off the rim" -o shot.mp4'
 

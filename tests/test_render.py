@@ -8,7 +8,7 @@ import pytest
 from tenku.catalog import environment, kind
 from tenku.render import CameraPose, Renderer, camera_path
 from tenku.scene.parts import Part
-from tenku.scene.result import SimResult, Track, Water
+from tenku.scene.result import SimResult, Track
 from tenku.script.model import Camera, Entity, Lighting, Push, Shot, WorldScript
 
 T = 12

@@ -10,7 +10,7 @@ specified by their sport's rules; ``hollow`` marks thin-shelled balls (inertia 2
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tenku.scene.parts import Part, axis_angle
 

@@ -23,7 +23,7 @@ import time
 
 from tenku.catalog import ENVIRONMENTS, KINDS
 from tenku.planner import embed
-from tenku.planner.actions import Intent, attach, build
+from tenku.planner.actions import attach, build
 from tenku.planner.layout import layout, to_entities
 from tenku.planner.llm import LLMConfig, LLMFailed, request_script
 from tenku.planner.parse import PLACE_PREPS, ARTICLES, Parsed, add_thing, parse

@@ -185,8 +185,8 @@ TIMES = {"throw": 0.8, "release": 1.0, "drop": 0.5, "bounce": 0.3, "float": 0.3,
 def build(p, lay, things, duration: float) -> tuple[list, list[dict]]:
     """Script actions (one per target; the first verb that moves a thing wins) and the
     grounding rows describing them."""
-    from tenku.script.model import (Drop, Kick, PlaceOnWater, Push, Release, Roll, Spin, Stack,
-                                    Throw, Topple)
+    from tenku.script.model import (Drop, Kick, PlaceOnWater, Push, Release, Stack,
+                                    Throw)
 
     acts: list = []
     rows: list[dict] = []

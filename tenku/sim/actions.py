@@ -8,7 +8,6 @@ the next aim candidate if not, so "misses off the rim" is a fact of the simulati
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 

@@ -16,7 +16,7 @@ import numpy as np
 from tenku.catalog import Environment, Kind, Material, environment, kind, material
 from tenku.catalog.materials import pair_friction, pair_restitution
 from tenku.scene.meshes import part_mesh
-from tenku.scene.parts import Part, euler_to_quat, quat_mul, quat_rotate
+from tenku.scene.parts import Part, euler_to_quat, quat_rotate
 from tenku.script import WorldScript
 from tenku.sim.calibrate import SOLIMP, TIMESTEP, solref, stiffness_for
 from tenku.sim.figures import Figure

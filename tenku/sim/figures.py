@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tenku.catalog.figures import Skeleton, humanoid, quadruped
+from tenku.catalog.figures import humanoid, quadruped
 from tenku.scene.parts import euler_to_quat, quat_mul, quat_rotate
 
 Pose = dict[str, tuple[float, float, float]]  # bone -> (roll, pitch, yaw) degrees
@@ -88,6 +88,7 @@ class Figure:
         self.clip = Clip([(0.0, {})])
         self.holding: str | None = None
         self._fk: tuple[float, dict] | None = None  # last (t, transforms): FK is asked twice a tick
+        self.two_handed = False  # holding a ball for a shot
 
     def pose_at(self, t: float) -> Pose:
         pose = self.clip.at(t)
@@ -123,8 +124,9 @@ class Figure:
         return pos + quat_rotate(q, local)
 
     # --- clips (each replaces the current one) -----------------------------------------------
-    def _play(self, keys) -> None:
+    def _play(self, keys, two_handed: bool = False) -> None:
         self.clip = Clip(keys)
+        self.two_handed = two_handed
         self._fk = None
 
     def rest(self) -> None:
@@ -140,7 +142,7 @@ class Figure:
     def shoot(self, t_release: float) -> None:
         self._play([(0.0, SHOOT_SET), (max(0.0, t_release - 0.45), SHOOT_SET),
                     (t_release, SHOOT_RELEASE), (t_release + 0.5, SHOOT_RELEASE),
-                    (t_release + 1.6, {})])
+                    (t_release + 1.6, {})], two_handed=True)
 
     def kick(self, t_hit: float) -> None:
         self._play([(0.0, {}), (max(0.0, t_hit - 0.5), {}), (t_hit - 0.18, KICK_BACK),

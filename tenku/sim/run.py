@@ -18,7 +18,7 @@ import numpy as np
 from tenku.catalog import kind
 from tenku.catalog.materials import pair_restitution
 from tenku.scene.meshes import mesh_volume
-from tenku.scene.parts import Part, euler_to_quat, quat_rotate, quat_to_mat
+from tenku.scene.parts import euler_to_quat, quat_rotate, quat_to_mat
 from tenku.scene.result import Event, SimResult, Track
 from tenku.script import WorldScript
 from tenku.sim.actions import aim_point, horizontal_direction, throw_candidates
@@ -140,16 +140,15 @@ def _simulate_once(world: World, throw_aim, progress: Progress | None) -> SimRes
         if a.type == "place_on_water" and world.env.water is not None:
             i = _index(world, a.target)
             b = bodies[i]
-            lo = min(p.local_aabb()[0][2] for p in b.parts)
             start = np.asarray(b.pose0[0], float)
             end = start.copy()
-            end[2] = world.env.water.level - lo * 0 - _bottom_offset(b) + 0.002
+            end[2] = world.env.water.level - _bottom_offset(b) + 0.002  # bottom on the surface
             run.holds[i] = _Hold("lower", until=a.t, start=start, end=end, t0=0.0)
     scheduled.sort(key=lambda x: x[0])
 
     # Static things that contacts may name: floor, walls and fixed entities.
     keys = world.geom_body.copy()
-    names = [b.entity if b.role != "bone" else b.entity for b in bodies]
+    names = [b.entity for b in bodies]
     static_key: dict[str, int] = {}
     for gid, nm in world.static_names.items():
         static_key.setdefault(nm, len(names) + len(static_key))
@@ -279,8 +278,7 @@ def _held_pose(run: _Run, i: int, t: float) -> tuple[np.ndarray, tuple]:
     q = fig.base_quat
     centre_xy = quat_rotate(q, [(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, 0])
     base = grip + np.array([0, 0, 0.015]) - centre_xy - np.array([0, 0, lo[2]])
-    if fig.kind == "humanoid" and run.world.figures[h.holder].clip.keys and \
-            any("upper_arm_l" in k[1] for k in fig.clip.keys):  # two-handed (shooting): centre the ball
+    if fig.two_handed:  # a ball held for a shot sits between both hands, not on one palm
         base = base + np.array([0, 0, (hi[2] - lo[2]) / 2 - 0.015])
     return base, q
 
