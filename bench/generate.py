@@ -36,7 +36,7 @@ def main() -> int:
     from tenku.planner import plan
 
     plan("warm up the planner with a goblet")  # first call loads rules (and embeddings if needed)
-    stages = ("plan", "simulate", "camera", "render", "encode", "previews")
+    stages = ("plan", "simulate", "camera", "sound", "render", "encode", "previews")
     totals = dict.fromkeys(stages, 0.0)
     total_wall = total_video = 0.0
     print(f"size {args.size}, {args.seconds:g} s per video, quality {args.quality}, "

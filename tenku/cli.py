@@ -32,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--script", help="a world script or .world.json sidecar to (re)generate from")
     g.add_argument("--quality", default="standard", help="draft, standard or high")
     g.add_argument("--backend", default="sim", help="generator backend (default sim)")
+    g.add_argument("--no-audio", action="store_true", help="leave the sound track silent")
     g.add_argument("--json", action="store_true", help="print the result as JSON")
 
     pl = sub.add_parser("plan", help="prompt -> world script and grounding report")
@@ -82,7 +83,7 @@ def _generate(args) -> int:
         raise ValueError("the prompt is empty: describe what should happen, e.g.\n  " + EXAMPLE)
     if not args.prompt and not args.script:
         raise ValueError(f"give a prompt or --script FILE, e.g.\n  {EXAMPLE}")
-    stages = ("plan", "simulate", "render", "encode")
+    stages = ("plan", "simulate", "sound", "render", "encode")
     with Progress(TextColumn("{task.description:<9}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                   TimeElapsedColumn(), console=_stderr_console(), transient=False) as bars:
         tasks = {s: bars.add_task(s, total=1.0, start=False) for s in stages}
@@ -96,7 +97,8 @@ def _generate(args) -> int:
             progress("plan", 1.0)
         result = generate(args.prompt, script=args.script, out=args.out, seconds=args.seconds,
                           size=args.size, fps=args.fps, seed=args.seed, style=args.style,
-                          backend=args.backend, quality=args.quality, progress=progress)
+                          backend=args.backend, quality=args.quality, audio=not args.no_audio,
+                          progress=progress)
     side = result.sidecar
     summary = {
         "video": str(result.video), "sidecar": str(result.sidecar_path),

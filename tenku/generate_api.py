@@ -46,13 +46,14 @@ def check_options(seconds=None, size=None, fps=None, style=None, quality="standa
 def generate(prompt: str | None = None, *, script: WorldScript | str | Path | None = None,
              out: str | Path = "out.mp4", seconds: float | None = None, size: str | None = None,
              fps: int | None = None, seed: int | None = None, style: str | None = None,
-             backend: str = "sim", quality: str = "standard",
+             backend: str = "sim", quality: str = "standard", audio: bool = True,
              progress: ProgressFn | None = None) -> GenerateResult:
     """Generate a video from a prompt, or regenerate one from a world script / sidecar.
 
     Raises :class:`tenku.script.ScriptError` (a ``ValueError``) for bad input, and
     :class:`tenku.planner.NothingToFilm` when a prompt names nothing tenku can film.
-    ``progress(stage, fraction)`` is called for the stages plan, simulate, render, encode."""
+    ``progress(stage, fraction)`` is called for the stages plan, simulate, sound, render,
+    encode. ``audio=False`` writes a silent sound track."""
     report = progress or (lambda stage, frac: None)
     check_options(seconds, size, fps, style, quality)
     grounding = None
@@ -77,5 +78,5 @@ def generate(prompt: str | None = None, *, script: WorldScript | str | Path | No
     if not out.parent.exists():
         raise ScriptError(f"the output folder {str(out.parent)!r} does not exist")
     extra = {"grounding": grounding.to_json()} if grounding is not None else {}
-    return get(backend).generate(ws, out, options=GenerateOptions(quality=quality),
+    return get(backend).generate(ws, out, options=GenerateOptions(quality=quality, audio=audio),
                                  progress=report, extra=extra)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import tenku
-from tenku.media import decode_frames, probe
+from tenku.media import decode_audio, decode_frames, probe
 
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1"}
 EVENT_TYPES = {"contact", "break", "splash", "release", "launch"}
@@ -43,7 +43,7 @@ def test_generate_writes_a_real_mp4_with_sound_track(shot):
     assert out.with_suffix(".webp").stat().st_size > 0
     assert out.with_name("shot.sprites.jpg").stat().st_size > 0
     # Progress: one bar per stage on stderr, all finished.
-    for stage in ("plan", "simulate", "render", "encode"):
+    for stage in ("plan", "simulate", "sound", "render", "encode"):
         assert stage in proc.stderr
     assert "100%" in proc.stderr
 
@@ -61,6 +61,12 @@ def test_sidecar_holds_script_entities_and_events(shot):
     assert [e["t"] for e in side["events"]] == sorted(e["t"] for e in side["events"])
     rim = [e for e in side["events"] if e["type"] == "contact" and e["a"] == "ball" and e["b"] == "hoop"]
     assert rim and rim[0]["part"] in ("rim", "backboard")
+    # Every contact is heard: the sidecar lists the sounds placed, at the events' times.
+    cue_times = [c["t"] for c in side["sounds"] if c["kind"] != "ambience"]
+    for e in rim:
+        assert min(abs(t - e["t"]) for t in cue_times) < 0.002
+    assert -15.0 <= side["audio"]["loudness_lufs"] <= -13.0
+    assert side["audio"]["true_peak_dbtp"] <= -1.0
     # The script validates against the exported JSON Schema.
     schema = json.loads(run("script", "schema").stdout)
     jsonschema.validate(side["script"], schema)
@@ -83,10 +89,23 @@ def test_python_api_reports_progress_per_stage(tmp_path):
     seen: dict[str, list[float]] = {}
     result = tenku.generate("a ball bounces", out=tmp_path / "b.mp4", size="160x90", seconds=2,
                             progress=lambda stage, f: seen.setdefault(stage, []).append(f))
-    assert set(seen) == {"plan", "simulate", "render", "encode"}
+    assert set(seen) == {"plan", "simulate", "sound", "render", "encode"}
     assert all(v[-1] == 1.0 and v == sorted(v) for v in seen.values())
     assert probe(result.video).frame_count == 48
     assert any(e["type"] == "contact" for e in result.sidecar["events"])
+
+
+def test_audio_is_in_the_file_and_no_audio_is_silent(shot, tmp_path):
+    _, out = shot
+    samples, rate = decode_audio(out)
+    assert rate == 48000 and samples.shape[1] == 2 and np.abs(samples).max() > 0.05
+    quiet = tmp_path / "quiet.mp4"
+    proc = run("generate", "a ball bounces", "-o", str(quiet), "--size", "160x90",
+               "--seconds", "2", "--no-audio")
+    assert proc.returncode == 0, proc.stderr
+    samples, _ = decode_audio(quiet)
+    assert np.abs(samples).max() < 1e-4
+    assert json.loads(quiet.with_name("quiet.world.json").read_text())["sounds"] == []
 
 
 def test_plan_prints_script_and_grounding():

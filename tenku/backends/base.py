@@ -13,7 +13,7 @@ from typing import Callable, Protocol
 
 from tenku.script import WorldScript
 
-#: progress(stage, fraction) with stage in "plan", "simulate", "render", "encode".
+#: progress(stage, fraction) with stage in "plan", "simulate", "sound", "render", "encode".
 ProgressFn = Callable[[str, float], None]
 
 QUALITIES = ("draft", "standard", "high")
@@ -22,6 +22,7 @@ QUALITIES = ("draft", "standard", "high")
 @dataclass
 class GenerateOptions:
     quality: str = "standard"
+    audio: bool = True  # False: a silent AAC track
     crf: int = 20
     thumbnail: bool = True
     spritesheet: bool = True

@@ -1,9 +1,10 @@
 """The "sim" backend: build the world, simulate it with MuJoCo, render it, encode it.
 
 ``generate`` reads as the algorithm, one step per module: 1. simulate (``tenku.sim``),
-2. frame it (``tenku.render.camera_path``), 3. render and encode frame by frame
+2. frame it (``tenku.render.camera_path``), 3. hear it (``tenku.audio``: foley from the
+events, placed where the camera sees them), 4. render and encode frame by frame
 (``tenku.render``, ``tenku.media``; the encoder runs on its own thread so the two overlap),
-4. previews, 5. the sidecar. ``timings`` records each step's seconds.
+5. previews, 6. the sidecar. ``timings`` records each step's seconds.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from tenku.audio import soundtrack
 from tenku.backends.base import GenerateOptions, GenerateResult, ProgressFn
 from tenku.backends.sidecar import build_sidecar, sidecar_path, write_sidecar
 from tenku.catalog import environment
@@ -41,7 +43,16 @@ class SimBackend:
         cameras = camera_path(script, sim, w, h)
         timings["camera"] = time.perf_counter() - t0
 
-        # 3. Render and encode, frame by frame (the encoder works on its own thread; "encode"
+        # 3. Hear it: the soundtrack is built from the events before any frame is drawn.
+        t0 = time.perf_counter()
+        sound = None
+        if options.audio:
+            sound = soundtrack(sim, script.environment, script.duration, cameras, w, h,
+                               seed=script.seed)
+        report("sound", 1.0)
+        timings["sound"] = time.perf_counter() - t0
+
+        # 4. Render and encode, frame by frame (the encoder works on its own thread; "encode"
         #    is the time the render loop waits for it).
         n = len(sim.times)
         sprite_at = set(pick_sprite_frames(n, 10)) if options.spritesheet else set()
@@ -53,6 +64,7 @@ class SimBackend:
                             style=script.style, quality=options.quality)
         render_s += time.perf_counter() - t0
         with renderer, VideoWriter(out, w, h, script.fps, crf=options.crf,
+                                   audio=sound.samples if sound is not None else None,
                                    metadata={"comment": f"tenku {script.prompt[:200]}"}) as writer:
             for i, cam in enumerate(cameras):
                 t0 = time.perf_counter()
@@ -73,7 +85,7 @@ class SimBackend:
         timings["render"] = render_s
         timings["encode"] = encode_s
 
-        # 4. Previews.
+        # 5. Previews.
         t0 = time.perf_counter()
         thumb_path = sprite_path = None
         if options.thumbnail and thumb is not None:
@@ -85,13 +97,17 @@ class SimBackend:
             sprite_info = write_spritesheet(sprites, sprite_path)
         timings["previews"] = time.perf_counter() - t0
 
-        # 5. The sidecar.
+        # 6. The sidecar: the script, what happened, and every sound placed.
         data = build_sidecar(script, self.name, sim, extra={
             **(extra or {}),
             "outputs": {"video": out.name, "thumbnail": thumb_path.name if thumb_path else None,
                         "spritesheet": sprite_path.name if sprite_path else None,
                         "spritesheet_grid": sprite_info},
             "sim": {k: v for k, v in sim.stats.items() if k in ("throw", "ticks", "timestep")},
+            "audio": None if sound is None else {
+                "loudness_lufs": round(sound.loudness_lufs, 2),
+                "true_peak_dbtp": round(sound.true_peak_dbtp, 2)},
+            "sounds": [] if sound is None else [c.to_json() for c in sound.cues],
             "timings": {k: round(v, 3) for k, v in timings.items()},
         })
         side = sidecar_path(out)
