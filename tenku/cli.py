@@ -138,6 +138,8 @@ def _plan(args) -> int:
         args = " ".join(f"{k}={v}" for k, v in a.model_dump().items()
                         if k not in ("t", "type") and v is not None)
         print(f"action    t={a.t:<4g} {a.type:8s} {args}")
+    for line in s.dialogue:
+        print(f"line      {line.speaker:12s} \"{line.text}\"")
     cam = g.get("camera", {})
     if cam.get("words"):
         print(f"camera    {cam.get('framing', '')} {cam.get('rig', '')} <- {', '.join(cam['words'])}")

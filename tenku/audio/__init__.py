@@ -62,7 +62,7 @@ class Cue:
     ``pan``: -1 (left) .. 1 (right)."""
 
     t: float
-    kind: str  # "impact" | "shatter" | "splash" | "roll" | "ambience"
+    kind: str  # "impact" | "shatter" | "splash" | "roll" | "speech" | "ambience"
     source: str  # the event's ``a`` (entity/track id), or the environment's name
     gain_db: float
     pan: float
@@ -278,6 +278,33 @@ def _synthesize(s: _Sound, bodies: _Bodies, rng: np.random.Generator) -> np.ndar
     return synth.splash(e.speed, bodies.body(e.a, mats[0]).size, rng)
 
 
+SPEECH_LEVEL = 1.2  # a voice's peak, relative to a firm impact's, before distance
+DUCK_DB = -9.0  # ambience under dialogue
+
+
+def _head(sim: SimResult, speaker: str) -> np.ndarray:
+    """Where a speaker's voice comes from: its head, else its pelvis, else the origin."""
+    for tid in (f"{speaker}.head", f"{speaker}.pelvis", speaker):
+        try:
+            return sim.track(tid).pos[0] + np.array([0.0, 0.0, 0.15 if tid.endswith("head") else 0.0])
+        except KeyError:
+            continue
+    return np.zeros(3)
+
+
+def _duck(n: int, speech) -> np.ndarray:
+    """Ambience gain: DUCK_DB while anyone speaks, with 150 ms ramps either side."""
+    g = np.zeros(n)
+    for line in speech:
+        a, b = round(line.start * SR), round(line.end * SR)
+        g[max(0, a):max(0, min(n, b))] = 1.0
+    ramp = int(0.15 * SR)
+    if ramp > 1 and g.any():  # moving average by cumulative sums: O(n)
+        c = np.concatenate([[0.0], np.cumsum(np.pad(g, ramp, mode="edge"))])
+        g = np.minimum(1.0, (c[2 * ramp:] - c[:-2 * ramp])[:n] / (2 * ramp) * 2)
+    return 10 ** (DUCK_DB * g / 20)
+
+
 def _mix_mono(out: np.ndarray, sig: np.ndarray, start: int, pan: float, gain: float) -> None:
     n = len(out)
     if start >= n or start < 0:
@@ -396,8 +423,11 @@ def _normalise(wet: np.ndarray, amb: np.ndarray | None, target: float, lf: float
 
 def soundtrack(sim: SimResult, environment_name: str, duration: float, cameras=None,
                width: int = 1280, height: int = 720, *, seed: int = 0,
-               ambience: bool = True) -> Soundtrack:
+               ambience: bool = True, speech=None) -> Soundtrack:
     """Synthesize, place, reverberate and master the soundtrack of a simulated scene.
+
+    ``speech``: voiced dialogue lines (:func:`tenku.audio.speech.speak`), placed at their
+    speaker's head, with the ambience ducked under them.
 
     ``cameras``: one :class:`~tenku.render.camera.CameraPose` per frame of ``sim.times`` (as
     :func:`~tenku.render.camera.camera_path` returns), or None for a default front view.
@@ -432,6 +462,11 @@ def soundtrack(sim: SimResult, environment_name: str, duration: float, cameras=N
         raw_cues.append((s.t, s.kind, s.source, lv, pan))
     for t, ident, lv, pan in _rolls(sim, bodies, placer, env, n, seed, foley):
         raw_cues.append((t, "roll", ident, lv, pan))
+    for line in speech or []:
+        pan, g, _ = placer.place(line.start, _head(sim, line.speaker))
+        lv = SPEECH_LEVEL * g / (float(np.abs(line.samples).max()) or 1.0)
+        _mix_mono(foley, line.samples, round(line.start * SR), pan, lv)
+        raw_cues.append((line.start, "speech", line.speaker, lv, pan))
 
     room = room_for(environment_name)
     if airless:
@@ -450,6 +485,8 @@ def soundtrack(sim: SimResult, environment_name: str, duration: float, cameras=N
         if amb is not None:
             la = loudness(amb)
             amb = amb * 10 ** ((amb_lufs - la) / 20) if la > SILENCE_LUFS else None
+        if amb is not None and speech:
+            amb = amb * _duck(n, speech)[:, None]
 
     lf = loudness(wet) if n else SILENCE_LUFS
     g_db = 0.0

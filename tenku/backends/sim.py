@@ -1,10 +1,11 @@
 """The "sim" backend: build the world, simulate it with MuJoCo, render it, encode it.
 
-``generate`` reads as the algorithm, one step per module: 1. simulate (``tenku.sim``),
-2. frame it (``tenku.render.camera_path``), 3. hear it (``tenku.audio``: foley from the
-events, placed where the camera sees them), 4. render and encode frame by frame
+``generate`` reads as the algorithm, one step per module: 1. voice the dialogue
+(``tenku.audio.speech``), 2. simulate (``tenku.sim``; mouths follow the voices), 3. frame it
+(``tenku.render.camera_path``), 4. hear it (``tenku.audio``: foley from the events and the
+voices, placed where the camera sees them), 5. render and encode frame by frame
 (``tenku.render``, ``tenku.media``; the encoder runs on its own thread so the two overlap),
-5. previews, 6. the sidecar. ``timings`` records each step's seconds.
+6. previews and captions, 7. the sidecar. ``timings`` records each step's seconds.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 from tenku.audio import soundtrack
+from tenku.audio.speech import speak, write_vtt
 from tenku.backends.base import GenerateOptions, GenerateResult, ProgressFn
 from tenku.backends.sidecar import build_sidecar, sidecar_path, write_sidecar
 from tenku.catalog import environment
@@ -31,28 +33,37 @@ class SimBackend:
         timings: dict[str, float] = {}
         out = Path(out)
 
-        # 1. Simulate the world.
+        # 1. Voice the dialogue first: the speakers' mouths move with it.
         t0 = time.perf_counter()
-        sim = simulate(script, progress=lambda f: report("simulate", f))
+        lines = speak(script) if script.dialogue else []
+        mouths: dict[str, list] = {}
+        for line in lines:
+            mouths.setdefault(line.speaker, []).append((line.start, line.envelope))
+        timings["voice"] = time.perf_counter() - t0
+
+        # 2. Simulate the world.
+        t0 = time.perf_counter()
+        sim = simulate(script, progress=lambda f: report("simulate", f), mouths=mouths)
         report("simulate", 1.0)
         timings["simulate"] = time.perf_counter() - t0
 
-        # 2. Frame it: one camera pose per frame.
+        # 3. Frame it: one camera pose per frame.
         t0 = time.perf_counter()
         w, h = script.width, script.height
         cameras = camera_path(script, sim, w, h)
         timings["camera"] = time.perf_counter() - t0
 
-        # 3. Hear it: the soundtrack is built from the events before any frame is drawn.
+        # 4. Hear it: the soundtrack is built from the events and the voices before any
+        #    frame is drawn.
         t0 = time.perf_counter()
         sound = None
         if options.audio:
             sound = soundtrack(sim, script.environment, script.duration, cameras, w, h,
-                               seed=script.seed)
+                               seed=script.seed, speech=lines)
         report("sound", 1.0)
         timings["sound"] = time.perf_counter() - t0
 
-        # 4. Render and encode, frame by frame (the encoder works on its own thread; "encode"
+        # 5. Render and encode, frame by frame (the encoder works on its own thread; "encode"
         #    is the time the render loop waits for it).
         n = len(sim.times)
         sprite_at = set(pick_sprite_frames(n, 10)) if options.spritesheet else set()
@@ -65,6 +76,7 @@ class SimBackend:
         render_s += time.perf_counter() - t0
         with renderer, VideoWriter(out, w, h, script.fps, crf=options.crf,
                                    audio=sound.samples if sound is not None else None,
+                                   subtitles=[(x.start, x.end, x.text) for x in lines],
                                    metadata={"comment": f"tenku {script.prompt[:200]}"}) as writer:
             for i, cam in enumerate(cameras):
                 t0 = time.perf_counter()
@@ -85,7 +97,7 @@ class SimBackend:
         timings["render"] = render_s
         timings["encode"] = encode_s
 
-        # 5. Previews.
+        # 6. Previews and captions.
         t0 = time.perf_counter()
         thumb_path = sprite_path = None
         if options.thumbnail and thumb is not None:
@@ -95,14 +107,20 @@ class SimBackend:
         if sprites:
             sprite_path = out.with_name(out.stem + ".sprites.jpg")
             sprite_info = write_spritesheet(sprites, sprite_path)
+        vtt_path = None
+        if lines:
+            vtt_path = out.with_suffix(".vtt")
+            write_vtt(lines, vtt_path)
         timings["previews"] = time.perf_counter() - t0
 
-        # 6. The sidecar: the script, what happened, and every sound placed.
+        # 7. The sidecar: the script, what happened, and every sound placed.
         data = build_sidecar(script, self.name, sim, extra={
             **(extra or {}),
             "outputs": {"video": out.name, "thumbnail": thumb_path.name if thumb_path else None,
                         "spritesheet": sprite_path.name if sprite_path else None,
-                        "spritesheet_grid": sprite_info},
+                        "spritesheet_grid": sprite_info,
+                        "captions": vtt_path.name if vtt_path else None},
+            "dialogue": [x.to_json() for x in lines],
             "sim": {k: v for k, v in sim.stats.items() if k in ("throw", "ticks", "timestep")},
             "audio": None if sound is None else {
                 "loudness_lufs": round(sound.loudness_lufs, 2),

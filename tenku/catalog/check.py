@@ -41,6 +41,10 @@ def check_script(script: WorldScript) -> None:
             if tk.figure or (fixed if fixed is not None else tk.fixed):
                 problems.append(f"actions[{i}].target: {target!r} ({tk.name}) is fixed in place "
                                 f"and cannot be moved by a {a.type}")
+    for i, line in enumerate(script.dialogue):
+        sk = script.entity(line.speaker).kind
+        if sk in KINDS and KINDS[sk].figure != "humanoid":
+            problems.append(f"dialogue[{i}].speaker: {line.speaker!r} is a {sk}; only people speak")
     if problems:
         raise ScriptError("the world script does not fit the catalog:\n" +
                           "\n".join(f"  {p}" for p in problems))

@@ -61,8 +61,11 @@ def humanoid(shirt=(0.2, 0.35, 0.7), pants=(0.15, 0.15, 0.2), skin=(0.8, 0.6, 0.
                  color=(0.05, 0.05, 0.05), collide=False, name="eye"),
             Part("sphere", (0.013,), (0.095, -0.035, 0.175), material="paint",
                  color=(0.05, 0.05, 0.05), collide=False, name="eye"),
-            Part("box", (0.01, 0.03, 0.006), (0.1, 0, 0.115), material="paint",
-                 color=(0.45, 0.2, 0.2), collide=False, name="mouth"))),
+            )),
+        # The jaw hinges behind the mouth: pitching it down opens the mouth as a figure speaks.
+        Bone("jaw", "head", (0.06, 0, 0.125), (
+            Part("box", (0.01, 0.03, 0.006), (0.04, 0, -0.01), material="paint",
+                 color=(0.45, 0.2, 0.2), collide=False, name="mouth"),)),
     ]
     for side, y in (("l", 1), ("r", -1)):
         bones += [

@@ -120,6 +120,37 @@ def _resample(arr: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:
     return data[:want]
 
 
+_ASS_HEADER = (
+    "[Script Info]\nScriptType: v4.00+\nPlayResX: 384\nPlayResY: 288\n\n[V4+ Styles]\n"
+    "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, "
+    "Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, "
+    "Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
+    "Style: Default,Arial,16,&Hffffff,&Hffffff,&H0,&H0,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,0\n\n"
+    "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+).encode()
+
+
+def read_subtitles(path) -> list[tuple[float, float, str]]:
+    """The timed-text captions inside an MP4 as (start s, end s, text), in order."""
+    p = _check_file(path)
+    container = _open_input(p)
+    try:
+        out = []
+        for st in container.streams.subtitles:
+            for pkt in container.demux(st):
+                if pkt.size and pkt.pts is not None:
+                    raw = bytes(pkt)
+                    n = int.from_bytes(raw[:2], "big")
+                    if n == 0:  # the muxer's filler between captions
+                        continue
+                    start = float(pkt.pts * pkt.time_base)
+                    end = start + float((pkt.duration or 0) * pkt.time_base)
+                    out.append((start, end, raw[2:2 + n].decode("utf-8", "replace")))
+        return sorted(out)
+    finally:
+        container.close()
+
+
 class VideoWriter:
     """Streams frames into an MP4: H.264 (libx264), yuv420p, faststart (moov atom first), with an
     AAC stereo 48 kHz track.
@@ -144,6 +175,7 @@ class VideoWriter:
         audio: np.ndarray | None = None,
         sample_rate: int = 48000,
         metadata: dict[str, str] | None = None,
+        subtitles: list[tuple[float, float, str]] | None = None,
     ):
         for name, value in (("width", width), ("height", height)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
@@ -208,6 +240,15 @@ class VideoWriter:
             ast.time_base = Fraction(1, AUDIO_SAMPLE_RATE)
             ast.codec_context.time_base = Fraction(1, AUDIO_SAMPLE_RATE)
             self._astream = ast
+            self._subs = sorted(subtitles or [])
+            self._sstream = None
+            if self._subs:
+                # A timed-text (mov_text/tx3g) track: players show it as captions. FFmpeg's
+                # encoder wants an ASS header before it opens; packets are written raw.
+                sst = self._container.add_stream("mov_text")
+                sst.codec_context.subtitle_header = _ASS_HEADER
+                sst.time_base = Fraction(1, 1000)
+                self._sstream = sst
             # Open both encoders now so bad presets etc. fail in the constructor.
             vs.codec_context.open()
             ast.codec_context.open()
@@ -334,6 +375,17 @@ class VideoWriter:
             self._audio_sent += n
 
     # -- finish -----------------------------------------------------------------------------
+    def _mux_subtitles(self) -> None:
+        av = _av()
+        for start, end, text in self._subs:
+            data = text.encode("utf-8")[:65535]
+            pkt = av.Packet(len(data).to_bytes(2, "big") + data)
+            pkt.stream = self._sstream
+            pkt.time_base = Fraction(1, 1000)
+            pkt.pts = pkt.dts = int(round(start * 1000))
+            pkt.duration = max(1, int(round((end - start) * 1000)))
+            self._container.mux(pkt)
+
     def close(self) -> None:
         """Flush video, write audio of exactly the video's duration, finalize the MP4."""
         if self._closed:
@@ -357,6 +409,7 @@ class VideoWriter:
             self._send_audio(total, final=True)
             for packet in self._astream.encode(None):
                 self._container.mux(packet)
+            self._mux_subtitles()
             self._closed = True
             self._container.close()
         except av.FFmpegError as exc:

@@ -19,10 +19,14 @@ Offline planning is deterministic for a prompt and seed.
 
 from __future__ import annotations
 
+import math
+import re
 import time
 
+from pydantic import ValidationError
+
 from tenku.catalog import ENVIRONMENTS, KINDS
-from tenku.planner import embed
+from tenku.planner import dialogue, embed
 from tenku.planner.actions import attach, build
 from tenku.planner.layout import layout, to_entities
 from tenku.planner.llm import LLMConfig, LLMFailed, request_script
@@ -50,11 +54,68 @@ def plan(prompt: str, *, seed: int = 0, duration: float | None = None, fps: int 
             return _plan_llm(prompt, llm, seed, duration, fps, size, style)
         except LLMFailed as err:
             failed = str(err)
-    result = _plan_offline(prompt, seed, duration, fps, size, style)
+    scene, spoken = dialogue.extract(prompt)
+    if spoken and not PERSON_RE.search(scene.lower()):
+        scene += " . a person"  # somebody has to say it
+    result = _plan_offline(scene, seed, duration, fps, size, style)
+    if spoken:
+        result = _with_dialogue(result, prompt, spoken, duration)
     if failed is not None:
         result.grounding.planner = f"offline (llm failed: {failed})"
     result.grounding.timing["plan_s"] = round(time.perf_counter() - t0, 4)
     return result
+
+
+PERSON_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, dialogue.PERSON_WORDS))) + r")\b")
+
+
+def _face_each_other(data: dict, speakers: set[str]) -> None:
+    """People in a conversation turn toward the centre of the others (unless an action of
+    theirs already decides which way they face)."""
+    busy = {a.get("actor") for a in data["actions"]}
+    people = [e for e in data["entities"] if e["id"] in speakers]
+    if len(people) < 2:
+        return
+    for e in people:
+        if e["id"] in busy:
+            continue
+        others = [o["pose"]["position"] for o in people if o is not e]
+        cx = sum(p[0] for p in others) / len(others)
+        cy = sum(p[1] for p in others) / len(others)
+        x, y, _ = e["pose"]["position"]
+        roll, pitch, _ = e["pose"]["rotation"]
+        e["pose"]["rotation"] = (roll, pitch, round(math.degrees(math.atan2(cy - y, cx - x)), 2))
+
+
+def _with_dialogue(result: PlanResult, prompt: str, spoken, duration: float | None) -> PlanResult:
+    """Give each quoted line to the person it names (else the first person), and lengthen
+    the video to fit the lines unless the caller fixed the duration."""
+    people = [e for e in result.script.entities if e.kind in dialogue.PERSON_KINDS]
+    lines, rows = [], []
+    for word, text in spoken:
+        who = next((e for e in people if word and (e.id == word or e.id.startswith(word + "_")
+                    or (e.label and word in e.label.lower()))), people[0] if people else None)
+        if who is None:
+            result.grounding.not_understood.append(text)
+            continue
+        lines.append({"speaker": who.id, "text": text})
+        rows.append({"words": text, "speaker": who.id, "speaker_words": word or ""})
+    data = result.script.model_dump()
+    data["prompt"] = prompt
+    data["dialogue"] = lines
+    _face_each_other(data, {x["speaker"] for x in lines})
+    need = dialogue.needed_seconds([x["text"] for x in lines])
+    if duration is None and need > data["duration"]:
+        if need > MAX_SECONDS:
+            raise ScriptError(f"the dialogue needs about {need:.0f} s but a video is at most "
+                              f"{MAX_SECONDS:g} s: shorten or drop some lines")
+        data["duration"] = round(need, 1)
+    try:
+        script = WorldScript.model_validate(data)
+    except ValidationError as err:
+        raise ScriptError("the dialogue cannot be spoken: " + err.errors()[0]["msg"]) from None
+    result.grounding.dialogue = rows
+    return PlanResult(script, result.grounding)
 
 
 # --------------------------------------------------------------------------- 1. input

@@ -390,15 +390,19 @@ def _mention(p: Parsed, kind: str, words: str, pos: int, pend: dict, *, plural: 
     limit = 60 if kind == "domino" else 24 if not KINDS.get(kind) or not KINDS[kind].figure else 6
     count = max(1, min(count, limit))
     target = None
+    role = words.split()[-1] if words else kind
+    figure = bool(KINDS.get(kind) and KINDS[kind].figure)
     if not pend["another"]:
         for k in range(len(p.things) - 1, -1, -1):
             th = p.things[k]
             same = th.kind == kind or (kind == "ball" and _is_ball(th.kind)) or (
                 th.kind == "ball" and _is_ball(kind) and not th.explicit_count)
+            if same and figure and th.role_word and role != th.role_word and \
+                    role not in lx.PRONOUNS:
+                continue  # "a chef ... a waiter": two people, not one
             if same:
                 target = k
                 break
-    role = words.split()[-1] if words else kind
     if target is not None:
         th = p.things[target]
         if th.kind == "ball" and kind != "ball":

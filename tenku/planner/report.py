@@ -59,6 +59,7 @@ class Grounding:
     style: dict = field(default_factory=dict)
     lighting: dict = field(default_factory=dict)
     not_understood: list[str] = field(default_factory=list)
+    dialogue: list[dict] = field(default_factory=list)  # {words, speaker, speaker_words}
     planner: str = "offline"
     timing: dict = field(default_factory=dict)
 
@@ -67,6 +68,7 @@ class Grounding:
             "planner": self.planner, "entities": self.entities, "actions": self.actions,
             "environment": self.environment, "camera": self.camera, "style": self.style,
             "lighting": self.lighting, "not_understood": self.not_understood,
+            "dialogue": self.dialogue,
         })
 
 

@@ -185,6 +185,33 @@ Action = Annotated[
 ]
 
 
+#: Characters a line of dialogue may hold: letters and marks of any script, digits,
+#: spaces and ordinary punctuation (no control characters, emoji or symbols a voice cannot say).
+_SPEAKABLE = re.compile(r"^[\w\s.,;:!?'\"\-–—()…&%$€£/+]*$")
+
+
+class Line(_Strict):
+    """One line of dialogue: ``speaker`` (a figure's id) says ``text``, starting at ``t``
+    seconds (default: a beat after the previous line ends)."""
+
+    speaker: str
+    text: str = Field(min_length=1, max_length=400)
+    t: float | None = Field(None, ge=0.0)
+
+    @field_validator("text")
+    @classmethod
+    def _speakable(cls, v: str) -> str:
+        v = " ".join(v.split())
+        if not v:
+            raise ValueError("a dialogue line needs some words")
+        bad = sorted({ch for ch in v if not _SPEAKABLE.match(ch)})
+        if bad:
+            raise ValueError(
+                f"cannot speak the character(s) {' '.join(repr(c) for c in bad[:5])}; use words, "
+                "digits and ordinary punctuation")
+        return v
+
+
 class Camera(_Strict):
     """How a shot is filmed. ``framing: auto`` fits every moving thing in view; explicit
     ``position``/``look_at`` override the automatic choice."""
@@ -238,6 +265,7 @@ class WorldScript(_Strict):
     lighting: Lighting = Lighting()
     entities: list[Entity] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)
+    dialogue: list[Line] = Field(default_factory=list, max_length=40)
     shots: list[Shot] = Field(default_factory=lambda: [Shot()], min_length=1)
 
     @field_validator("fps")
@@ -284,6 +312,11 @@ class WorldScript(_Strict):
                     f"actions[{i}] ({a.type}) happens at t={a.t}s, after the video ends "
                     f"({self.duration}s)"
                 )
+        for i, line in enumerate(self.dialogue):
+            need(line.speaker, f"dialogue[{i}].speaker")
+            if line.t is not None and line.t >= self.duration:
+                raise ValueError(f"dialogue[{i}] starts at t={line.t}s, after the video ends "
+                                 f"({self.duration}s)")
         starts = [s.start for s in self.shots]
         if starts != sorted(starts) or starts[0] != 0.0:
             raise ValueError("shots must start at 0 and be listed in time order")

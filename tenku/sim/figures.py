@@ -41,6 +41,9 @@ PUSH_OUT: Pose = {"upper_arm_r": (0, -80, 0), "forearm_r": (0, -5, 0), "upper_ar
                   "forearm_l": (0, -5, 0), "torso": (0, 10, 0)}
 
 
+JAW_OPEN_DEG = 22.0
+
+
 def _ease(u: float) -> float:
     u = min(1.0, max(0.0, u))
     return u * u * (3 - 2 * u)
@@ -89,6 +92,7 @@ class Figure:
         self.holding: str | None = None
         self._fk: tuple[float, dict] | None = None  # last (t, transforms): FK is asked twice a tick
         self.two_handed = False  # holding a ball for a shot
+        self.speech: list[tuple[float, np.ndarray]] = []  # (start s, envelope at 100 Hz)
 
     def pose_at(self, t: float) -> Pose:
         pose = self.clip.at(t)
@@ -96,10 +100,20 @@ class Figure:
         breath = 1.2 * math.sin(2 * math.pi * 0.3 * t)
         tr = pose.get("torso", (0, 0, 0))
         pose["torso"] = (tr[0], tr[1] + breath, tr[2])
+        if self.speech:
+            pose["jaw"] = (0.0, JAW_OPEN_DEG * self.mouth_open(t), 0.0)
         if self.kind == "quadruped":
             pose["tail"] = (25 * math.sin(2 * math.pi * 2.0 * t), -40, 0)
             pose["head"] = (0, 3 * math.sin(2 * math.pi * 0.5 * t), 0)
         return pose
+
+    def mouth_open(self, t: float) -> float:
+        """How far the mouth is open (0..1): the voice's loudness envelope at ``t``."""
+        for start, env in self.speech:
+            i = int((t - start) * 100)
+            if 0 <= i < len(env):
+                return float(env[i])
+        return 0.0
 
     def bone_transforms(self, t: float) -> dict[str, tuple[np.ndarray, tuple]]:
         """World position and quaternion of every bone's joint frame at time ``t``."""

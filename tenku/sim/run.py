@@ -62,9 +62,16 @@ class _Run:
     bounces: dict = field(default_factory=dict)  # pair key -> (body, outward normal, v_in, e)
 
 
-def simulate(script: WorldScript, progress: Progress | None = None) -> SimResult:
-    """Simulate ``script`` and return tracks sampled at its frame times plus the event log."""
+def simulate(script: WorldScript, progress: Progress | None = None,
+             mouths: dict[str, list[tuple[float, np.ndarray]]] | None = None) -> SimResult:
+    """Simulate ``script`` and return tracks sampled at its frame times plus the event log.
+
+    ``mouths``: per speaking figure, (start, loudness envelope at 100 Hz) for each line it
+    says; its jaw follows the envelope."""
     world = build(script)
+    for fid, lines in (mouths or {}).items():
+        if fid in world.figures:
+            world.figures[fid].speech = lines
     throws = [a for a in script.actions if a.type == "throw"]
     if not throws:
         return _simulate_once(world, None, progress)
