@@ -33,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--quality", default="standard", help="draft, standard or high")
     g.add_argument("--backend", default="sim", help="generator backend (default sim)")
     g.add_argument("--no-audio", action="store_true", help="leave the sound track silent")
+    g.add_argument("--music", help="add a score: orchestral, lofi, tense, upbeat, calm or sad")
     g.add_argument("--json", action="store_true", help="print the result as JSON")
 
     pl = sub.add_parser("plan", help="prompt -> world script and grounding report")
@@ -98,7 +99,7 @@ def _generate(args) -> int:
         result = generate(args.prompt, script=args.script, out=args.out, seconds=args.seconds,
                           size=args.size, fps=args.fps, seed=args.seed, style=args.style,
                           backend=args.backend, quality=args.quality, audio=not args.no_audio,
-                          progress=progress)
+                          music=args.music, progress=progress)
     side = result.sidecar
     summary = {
         "video": str(result.video), "sidecar": str(result.sidecar_path),
@@ -140,6 +141,8 @@ def _plan(args) -> int:
         print(f"action    t={a.t:<4g} {a.type:8s} {args}")
     for line in s.dialogue:
         print(f"line      {line.speaker:12s} \"{line.text}\"")
+    if s.music:
+        print(f"music     {s.music:24s} <- {g.get('music', {}).get('words', '')}")
     cam = g.get("camera", {})
     if cam.get("words"):
         print(f"camera    {cam.get('framing', '')} {cam.get('rig', '')} <- {', '.join(cam['words'])}")

@@ -11,20 +11,21 @@ from pathlib import Path
 from tenku.backends import GenerateOptions, GenerateResult, ProgressFn, get
 from tenku.backends.base import QUALITIES
 from tenku.catalog.check import check_script
-from tenku.script import (FPS_CHOICES, MAX_SECONDS, ScriptError, WorldScript, load_script,
-                          parse_size)
+from tenku.script import (FPS_CHOICES, MAX_SECONDS, MUSIC_MOODS, ScriptError, WorldScript,
+                          load_script, parse_size)
 
 
-def _override(script: WorldScript, seconds, size, fps, seed, style) -> WorldScript:
+def _override(script: WorldScript, seconds, size, fps, seed, style, music=None) -> WorldScript:
     data = script.model_dump()
     for key, value in (("duration", seconds), ("size", size), ("fps", fps), ("seed", seed),
-                       ("style", style)):
+                       ("style", style), ("music", music)):
         if value is not None:
             data[key] = value
     return WorldScript.model_validate(data)
 
 
-def check_options(seconds=None, size=None, fps=None, style=None, quality="standard") -> None:
+def check_options(seconds=None, size=None, fps=None, style=None, quality="standard",
+                  music=None) -> None:
     """Raise ScriptError naming the option and what is allowed."""
     from tenku.render import STYLES
 
@@ -39,6 +40,8 @@ def check_options(seconds=None, size=None, fps=None, style=None, quality="standa
         raise ScriptError(f"--fps must be one of {', '.join(map(str, FPS_CHOICES))}, got {fps}")
     if style is not None and style not in STYLES:
         raise ScriptError(f"--style {style!r} is unknown; styles: {', '.join(STYLES)}")
+    if music is not None and music not in MUSIC_MOODS:
+        raise ScriptError(f"--music {music!r} is unknown; moods: {', '.join(MUSIC_MOODS)}")
     if quality not in QUALITIES:
         raise ScriptError(f"--quality must be one of {', '.join(QUALITIES)}, got {quality!r}")
 
@@ -47,19 +50,20 @@ def generate(prompt: str | None = None, *, script: WorldScript | str | Path | No
              out: str | Path = "out.mp4", seconds: float | None = None, size: str | None = None,
              fps: int | None = None, seed: int | None = None, style: str | None = None,
              backend: str = "sim", quality: str = "standard", audio: bool = True,
-             progress: ProgressFn | None = None) -> GenerateResult:
+             music: str | None = None, progress: ProgressFn | None = None) -> GenerateResult:
     """Generate a video from a prompt, or regenerate one from a world script / sidecar.
 
     Raises :class:`tenku.script.ScriptError` (a ``ValueError``) for bad input, and
     :class:`tenku.planner.NothingToFilm` when a prompt names nothing tenku can film.
     ``progress(stage, fraction)`` is called for the stages plan, simulate, sound, render,
-    encode. ``audio=False`` writes a silent sound track."""
+    encode. ``audio=False`` writes a silent sound track; ``music`` (a mood from
+    :data:`tenku.script.MUSIC_MOODS`) adds a score, overriding the prompt's music words."""
     report = progress or (lambda stage, frac: None)
-    check_options(seconds, size, fps, style, quality)
+    check_options(seconds, size, fps, style, quality, music)
     grounding = None
     if script is not None:
         ws = script if isinstance(script, WorldScript) else load_script(script)
-        ws = _override(ws, seconds, size, fps, seed, style)
+        ws = _override(ws, seconds, size, fps, seed, style, music)
     else:
         if prompt is None:
             raise ScriptError("give a prompt or a world script (--script FILE)")
@@ -69,6 +73,8 @@ def generate(prompt: str | None = None, *, script: WorldScript | str | Path | No
         planned = plan(prompt, seed=seed or 0, duration=seconds, fps=fps, size=size, style=style,
                        llm=LLMConfig.from_env())
         ws, grounding = planned.script, planned.grounding
+        if music is not None:
+            ws = _override(ws, None, None, None, None, None, music)
     report("plan", 1.0)
     check_options(style=ws.style)
     check_script(ws)

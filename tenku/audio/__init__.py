@@ -62,7 +62,7 @@ class Cue:
     ``pan``: -1 (left) .. 1 (right)."""
 
     t: float
-    kind: str  # "impact" | "shatter" | "splash" | "roll" | "speech" | "ambience"
+    kind: str  # "impact" | "shatter" | "splash" | "roll" | "speech" | "music" | "ambience"
     source: str  # the event's ``a`` (entity/track id), or the environment's name
     gain_db: float
     pan: float
@@ -280,6 +280,8 @@ def _synthesize(s: _Sound, bodies: _Bodies, rng: np.random.Generator) -> np.ndar
 
 SPEECH_LEVEL = 1.2  # a voice's peak, relative to a firm impact's, before distance
 DUCK_DB = -9.0  # ambience under dialogue
+MUSIC_LUFS = -21.0  # the score's level before mastering: under the foley, never over it
+MUSIC_DUCK_DB = -10.0  # the score under dialogue
 
 
 def _head(sim: SimResult, speaker: str) -> np.ndarray:
@@ -292,8 +294,8 @@ def _head(sim: SimResult, speaker: str) -> np.ndarray:
     return np.zeros(3)
 
 
-def _duck(n: int, speech) -> np.ndarray:
-    """Ambience gain: DUCK_DB while anyone speaks, with 150 ms ramps either side."""
+def _duck(n: int, speech, depth_db: float) -> np.ndarray:
+    """A bed's gain: ``depth_db`` while anyone speaks, with 150 ms ramps either side."""
     g = np.zeros(n)
     for line in speech:
         a, b = round(line.start * SR), round(line.end * SR)
@@ -302,7 +304,7 @@ def _duck(n: int, speech) -> np.ndarray:
     if ramp > 1 and g.any():  # moving average by cumulative sums: O(n)
         c = np.concatenate([[0.0], np.cumsum(np.pad(g, ramp, mode="edge"))])
         g = np.minimum(1.0, (c[2 * ramp:] - c[:-2 * ramp])[:n] / (2 * ramp) * 2)
-    return 10 ** (DUCK_DB * g / 20)
+    return 10 ** (depth_db * g / 20)
 
 
 def _mix_mono(out: np.ndarray, sig: np.ndarray, start: int, pan: float, gain: float) -> None:
@@ -423,11 +425,13 @@ def _normalise(wet: np.ndarray, amb: np.ndarray | None, target: float, lf: float
 
 def soundtrack(sim: SimResult, environment_name: str, duration: float, cameras=None,
                width: int = 1280, height: int = 720, *, seed: int = 0,
-               ambience: bool = True, speech=None) -> Soundtrack:
+               ambience: bool = True, speech=None, music: str | None = None) -> Soundtrack:
     """Synthesize, place, reverberate and master the soundtrack of a simulated scene.
 
     ``speech``: voiced dialogue lines (:func:`tenku.audio.speech.speak`), placed at their
-    speaker's head, with the ambience ducked under them.
+    speaker's head, with the ambience ducked under them. ``music``: a score mood
+    (:mod:`tenku.audio.music`), mixed at a fixed level under everything and ducked deeper
+    under speech; it plays in airless places too, since a score is not in the scene.
 
     ``cameras``: one :class:`~tenku.render.camera.CameraPose` per frame of ``sim.times`` (as
     :func:`~tenku.render.camera.camera_path` returns), or None for a default front view.
@@ -486,7 +490,16 @@ def soundtrack(sim: SimResult, environment_name: str, duration: float, cameras=N
             la = loudness(amb)
             amb = amb * 10 ** ((amb_lufs - la) / 20) if la > SILENCE_LUFS else None
         if amb is not None and speech:
-            amb = amb * _duck(n, speech)[:, None]
+            amb = amb * _duck(n, speech, DUCK_DB)[:, None]
+    if music and n > 0:
+        from tenku.audio.music import score
+
+        m = score(music, n / SR, seed)
+        m = m * 10 ** ((MUSIC_LUFS - loudness(m)) / 20)
+        if speech:
+            m = m * _duck(n, speech, MUSIC_DUCK_DB)[:, None]
+        amb = m if amb is None else amb + m
+        raw_cues.append((0.0, "music", music, MUSIC_LUFS, 0.0))
 
     lf = loudness(wet) if n else SILENCE_LUFS
     g_db = 0.0

@@ -59,7 +59,7 @@ class SimBackend:
         sound = None
         if options.audio:
             sound = soundtrack(sim, script.environment, script.duration, cameras, w, h,
-                               seed=script.seed, speech=lines)
+                               seed=script.seed, speech=lines, music=script.music)
         report("sound", 1.0)
         timings["sound"] = time.perf_counter() - t0
 

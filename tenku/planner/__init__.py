@@ -26,7 +26,7 @@ import time
 from pydantic import ValidationError
 
 from tenku.catalog import ENVIRONMENTS, KINDS
-from tenku.planner import dialogue, embed
+from tenku.planner import dialogue, embed, music
 from tenku.planner.actions import attach, build
 from tenku.planner.layout import layout, to_entities
 from tenku.planner.llm import LLMConfig, LLMFailed, request_script
@@ -60,6 +60,15 @@ def plan(prompt: str, *, seed: int = 0, duration: float | None = None, fps: int 
     result = _plan_offline(scene, seed, duration, fps, size, style)
     if spoken:
         result = _with_dialogue(result, prompt, spoken, duration)
+    chosen = music.mood_of(scene)
+    if chosen:
+        data = result.script.model_dump()
+        data["music"] = chosen[0]
+        result = PlanResult(WorldScript.model_validate(data), result.grounding)
+        result.grounding.music = {"words": chosen[1], "mood": chosen[0]}
+        used = set(chosen[1].lower().split())
+        result.grounding.not_understood = [w for w in result.grounding.not_understood
+                                           if not set(w.lower().split()) & used]
     if failed is not None:
         result.grounding.planner = f"offline (llm failed: {failed})"
     result.grounding.timing["plan_s"] = round(time.perf_counter() - t0, 4)

@@ -5,6 +5,7 @@ from tenku.script.model import (
     FPS_CHOICES,
     MAX_PROMPT_CHARS,
     MAX_SECONDS,
+    MUSIC_MOODS,
     SCRIPT_VERSION,
     STANDARD_SIZES,
     Action,
@@ -29,7 +30,7 @@ from tenku.script.model import (
 )
 
 __all__ = [
-    "FPS_CHOICES", "MAX_PROMPT_CHARS", "MAX_SECONDS", "SCRIPT_VERSION", "STANDARD_SIZES",
+    "FPS_CHOICES", "MAX_PROMPT_CHARS", "MAX_SECONDS", "MUSIC_MOODS", "SCRIPT_VERSION", "STANDARD_SIZES",
     "Action", "Camera", "Drop", "Entity", "Kick", "Lighting", "Line", "PlaceOnWater", "Pose", "Push",
     "Release", "Roll", "Shot", "Spin", "Stack", "Throw", "Topple", "WorldScript", "parse_size",
     "ScriptError", "dump_script", "json_schema", "load_script", "script_from_data",

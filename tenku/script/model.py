@@ -24,6 +24,8 @@ SMALL_SIZE_LIMIT = 640
 FPS_CHOICES = (12, 15, 24, 25, 30, 48, 50, 60)
 MAX_SECONDS = 20.0
 MAX_PROMPT_CHARS = 32_000
+#: Moods of the procedural score (``tenku.audio.music``).
+MUSIC_MOODS = ("orchestral", "lofi", "tense", "upbeat", "calm", "sad")
 
 Vec3 = tuple[float, float, float]
 _ID = r"^[a-z][a-z0-9_]{0,63}$"
@@ -266,6 +268,7 @@ class WorldScript(_Strict):
     entities: list[Entity] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)
     dialogue: list[Line] = Field(default_factory=list, max_length=40)
+    music: str | None = Field(None, description=f"score mood: {', '.join(MUSIC_MOODS)}")
     shots: list[Shot] = Field(default_factory=lambda: [Shot()], min_length=1)
 
     @field_validator("fps")
@@ -273,6 +276,13 @@ class WorldScript(_Strict):
     def _fps(cls, v: int) -> int:
         if v not in FPS_CHOICES:
             raise ValueError(f"fps must be one of {', '.join(map(str, FPS_CHOICES))}")
+        return v
+
+    @field_validator("music")
+    @classmethod
+    def _mood(cls, v: str | None) -> str | None:
+        if v is not None and v not in MUSIC_MOODS:
+            raise ValueError(f"music must be one of {', '.join(MUSIC_MOODS)}, got {v!r}")
         return v
 
     @field_validator("size")
