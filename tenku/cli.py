@@ -143,6 +143,8 @@ def _plan(args) -> int:
         print(f"line      {line.speaker:12s} \"{line.text}\"")
     if s.music:
         print(f"music     {s.music:24s} <- {g.get('music', {}).get('words', '')}")
+    if s.weather != "clear":
+        print(f"weather   {s.weather:24s} <- {g.get('weather', {}).get('words', '')}")
     cam = g.get("camera", {})
     if cam.get("words"):
         print(f"camera    {cam.get('framing', '')} {cam.get('rig', '')} <- {', '.join(cam['words'])}")

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tenku.audio import synth
-from tenku.audio.ambience import AMBIENCE_LUFS, ambience_bed
+from tenku.audio.ambience import AMBIENCE_LUFS, RAIN_LUFS, ambience_bed, rain_bed
 from tenku.audio.master import (
     SILENCE_LUFS,
     limit,
@@ -62,7 +62,7 @@ class Cue:
     ``pan``: -1 (left) .. 1 (right)."""
 
     t: float
-    kind: str  # "impact" | "shatter" | "splash" | "roll" | "speech" | "music" | "ambience"
+    kind: str  # impact, shatter, splash, roll, speech, music, rain or ambience
     source: str  # the event's ``a`` (entity/track id), or the environment's name
     gain_db: float
     pan: float
@@ -425,7 +425,8 @@ def _normalise(wet: np.ndarray, amb: np.ndarray | None, target: float, lf: float
 
 def soundtrack(sim: SimResult, environment_name: str, duration: float, cameras=None,
                width: int = 1280, height: int = 720, *, seed: int = 0,
-               ambience: bool = True, speech=None, music: str | None = None) -> Soundtrack:
+               ambience: bool = True, speech=None, music: str | None = None,
+               weather: str = "clear") -> Soundtrack:
     """Synthesize, place, reverberate and master the soundtrack of a simulated scene.
 
     ``speech``: voiced dialogue lines (:func:`tenku.audio.speech.speak`), placed at their
@@ -489,6 +490,12 @@ def soundtrack(sim: SimResult, environment_name: str, duration: float, cameras=N
         if amb is not None:
             la = loudness(amb)
             amb = amb * 10 ** ((amb_lufs - la) / 20) if la > SILENCE_LUFS else None
+        if weather == "rain":
+            indoor = bool(env is not None and env.look.indoor)
+            rain = rain_bed(n / SR, seed, indoor)
+            rain = rain * 10 ** ((RAIN_LUFS[indoor] - loudness(rain)) / 20)
+            amb = rain if amb is None else amb + rain
+            raw_cues.append((0.0, "rain", environment_name, RAIN_LUFS[indoor], 0.0))
         if amb is not None and speech:
             amb = amb * _duck(n, speech, DUCK_DB)[:, None]
     if music and n > 0:

@@ -257,3 +257,32 @@ def ambience_bed(env: str, duration: float, seed: int = 0) -> np.ndarray | None:
     f = min(n, int(0.05 * SR))
     bed[:f] *= np.linspace(0, 1, f)[:, None]
     return bed
+
+
+RAIN_LUFS = {False: -24.0, True: -33.0}  # outdoors, indoors (heard through roof and windows)
+
+
+def rain_bed(duration: float, seed: int = 0, indoor: bool = False) -> np.ndarray | None:
+    """Rain: a hiss of countless distant drops plus nearby droplets (short bright ticks at a
+    few hundred a second), decorrelated left and right. Indoors it is muffled, as heard
+    through a roof. Unnormalised stereo (n, 2), or None for no time."""
+    n = round(duration * SR)
+    if n <= 0:
+        return None
+    rng = np.random.default_rng(stable_seed("rain", seed, indoor))
+    out = np.zeros((n, 2))
+    b, a = butter(2, [400 / (SR / 2), 9000 / (SR / 2)], btype="band")
+    for ch in range(2):
+        hiss = lfilter(b, a, rng.standard_normal(n))
+        swell = 1.0 + 0.25 * np.sin(2 * np.pi * rng.uniform(0.05, 0.12) * np.arange(n) / SR
+                                    + rng.uniform(0, 6.3))
+        drops = np.zeros(n)
+        hits = rng.random(n) < 300 / SR
+        drops[hits] = rng.uniform(0.2, 1.0, int(hits.sum())) * rng.choice([-1, 1], int(hits.sum()))
+        bd, ad = butter(2, [2500 / (SR / 2), 12000 / (SR / 2)], btype="band")
+        ring = lfilter([1.0], [1.0, -0.82], drops)  # each tick decays over ~0.1 ms
+        out[:, ch] = hiss * swell * 0.6 + lfilter(bd, ad, ring) * 0.8
+    if indoor:
+        bl, al = butter(2, 900 / (SR / 2))
+        out = lfilter(bl, al, out, axis=0)
+    return out

@@ -59,7 +59,8 @@ class SimBackend:
         sound = None
         if options.audio:
             sound = soundtrack(sim, script.environment, script.duration, cameras, w, h,
-                               seed=script.seed, speech=lines, music=script.music)
+                               seed=script.seed, speech=lines, music=script.music,
+                               weather=script.weather)
         report("sound", 1.0)
         timings["sound"] = time.perf_counter() - t0
 

@@ -60,12 +60,14 @@ def plan(prompt: str, *, seed: int = 0, duration: float | None = None, fps: int 
     result = _plan_offline(scene, seed, duration, fps, size, style)
     if spoken:
         result = _with_dialogue(result, prompt, spoken, duration)
-    chosen = music.mood_of(scene)
-    if chosen:
+    beds = (("music", music.mood_of(scene)), ("weather", music.weather_of(scene)))
+    for field_name, chosen in beds:
+        if not chosen:
+            continue
         data = result.script.model_dump()
-        data["music"] = chosen[0]
+        data[field_name] = chosen[0]
         result = PlanResult(WorldScript.model_validate(data), result.grounding)
-        result.grounding.music = {"words": chosen[1], "mood": chosen[0]}
+        setattr(result.grounding, field_name, {"words": chosen[1], field_name: chosen[0]})
         used = set(chosen[1].lower().split())
         result.grounding.not_understood = [w for w in result.grounding.not_understood
                                            if not set(w.lower().split()) & used]

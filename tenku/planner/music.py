@@ -1,5 +1,6 @@
 """Music words in a prompt ("a swelling orchestral score", "over a lo-fi beat", "tense") pick
-the mood of the procedural score (see :mod:`tenku.audio.music`)."""
+the mood of the procedural score (see :mod:`tenku.audio.music`); weather words ("in the rain")
+set the script's weather."""
 
 from __future__ import annotations
 
@@ -31,3 +32,13 @@ def mood_of(prompt: str) -> tuple[str, str] | None:
         return None
     _, _, mood, words = min(hits)
     return mood, words
+
+
+_RAIN = re.compile(r"\b(rain|raining|rains|rainy|rainstorm|downpour|drizzle|drizzling|storm|"
+                   r"stormy|thunderstorm)\b", re.I)
+
+
+def weather_of(prompt: str) -> tuple[str, str] | None:
+    """("rain", the words) when the prompt says it rains, else None."""
+    m = _RAIN.search(prompt)
+    return ("rain", m.group(0)) if m else None

@@ -60,7 +60,8 @@ class Grounding:
     lighting: dict = field(default_factory=dict)
     not_understood: list[str] = field(default_factory=list)
     dialogue: list[dict] = field(default_factory=list)  # {words, speaker, speaker_words}
-    music: dict = field(default_factory=dict)  # {words, mood}
+    music: dict = field(default_factory=dict)  # {words, music}
+    weather: dict = field(default_factory=dict)  # {words, weather}
     planner: str = "offline"
     timing: dict = field(default_factory=dict)
 
@@ -69,7 +70,7 @@ class Grounding:
             "planner": self.planner, "entities": self.entities, "actions": self.actions,
             "environment": self.environment, "camera": self.camera, "style": self.style,
             "lighting": self.lighting, "not_understood": self.not_understood,
-            "dialogue": self.dialogue, "music": self.music,
+            "dialogue": self.dialogue, "music": self.music, "weather": self.weather,
         })
 
 

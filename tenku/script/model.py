@@ -269,6 +269,7 @@ class WorldScript(_Strict):
     actions: list[Action] = Field(default_factory=list)
     dialogue: list[Line] = Field(default_factory=list, max_length=40)
     music: str | None = Field(None, description=f"score mood: {', '.join(MUSIC_MOODS)}")
+    weather: Literal["clear", "rain"] = "clear"
     shots: list[Shot] = Field(default_factory=lambda: [Shot()], min_length=1)
 
     @field_validator("fps")
