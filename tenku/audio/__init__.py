@@ -380,6 +380,26 @@ def _rolls(sim: SimResult, bodies: _Bodies, placer: _Placer, env, n: int, seed: 
     return cues
 
 
+def _make_up(out: np.ndarray, target: float) -> tuple[np.ndarray, float, float]:
+    """Programme-level make-up gain through the limiter until the whole mix reads ``target``.
+
+    When a scene is a few short clicks over an ambience bed, BS.1770's gated average is the
+    bed's, and no foley gain under the peak ceiling reaches the target; like a streaming
+    service's normalisation, the whole programme (bed included) is raised instead. Bare foley
+    (no bed) is never lifted this way: that would only crush its loudest hits, and a harder
+    hit must stay louder."""
+    best = (out, loudness(out))
+    start = max(0.0, round(target - best[1]))
+    for g_db in np.arange(start, start + 14.0, 1.0):  # loudness through a limiter is not
+        y = limit(out * 10 ** (g_db / 20), CEILING_DBTP)  # monotonic in gain: search, bounded
+        lout = loudness(y)
+        if abs(lout - target) < abs(best[1] - target):
+            best = (y, lout)
+        if abs(lout - target) < 0.5:
+            break
+    return best[0], best[1], true_peak_dbtp(best[0])
+
+
 def _normalise(wet: np.ndarray, amb: np.ndarray | None, target: float, lf: float):
     """Find the foley gain that puts ``limit(gain * wet + amb)`` at ``target`` LUFS (secant
     iterations on the measured loudness). The signals are oversampled once: the true-peak
@@ -518,6 +538,8 @@ def soundtrack(sim: SimResult, environment_name: str, duration: float, cameras=N
     else:
         # its true peak comes from the oversampled envelope the limiter worked on
         out, g_db, lout, tp = _normalise(wet, amb, target, lf)
+        if target - lout > 0.5 and amb is not None:  # clicks over a bed: lift it all
+            out, lout, tp = _make_up(out, target)
     if tp > CEILING_DBTP + 0.01:  # interpolation between gain steps: trim the rest
         out = out * 10 ** ((CEILING_DBTP - tp) / 20)
         tp = true_peak_dbtp(out)
