@@ -285,6 +285,14 @@ def build(p, lay, things, duration: float) -> tuple[list, list[dict]]:
         if e not in moved and h > 0:
             acts.append(Drop(target=e, t=t_of("drop")))
             moved.add(e)
+    # A stack falls over from the top: a nudge at its bottom is pinned by the weight above.
+    tops = {x: a.targets[-1] for a in acts if isinstance(a, Stack) for x in a.targets}
+    for i, a in enumerate(acts):
+        if a.type == "topple" and tops.get(a.target, a.target) != a.target:
+            acts[i] = a.model_copy(update={"target": tops[a.target], "speed": max(a.speed, 1.0)})
+            for r in rows:
+                if r.get("type") == "topple" and r.get("target") == a.target:
+                    r["target"] = tops[a.target]
     return acts, rows
 
 
