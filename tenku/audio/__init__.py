@@ -62,7 +62,7 @@ class Cue:
     ``pan``: -1 (left) .. 1 (right)."""
 
     t: float
-    kind: str  # impact, shatter, splash, roll, speech, music, rain or ambience
+    kind: str  # impact, shatter, splash, roll, slide, speech, music, rain or ambience
     source: str  # the event's ``a`` (entity/track id), or the environment's name
     gain_db: float
     pan: float
@@ -380,6 +380,65 @@ def _rolls(sim: SimResult, bodies: _Bodies, placer: _Placer, env, n: int, seed: 
     return cues
 
 
+#: Centre frequency (Hz) of the scrape a material family makes sliding on a floor.
+SCRAPE_HZ = {"metal": 3200.0, "glass": 3800.0, "ceramic": 3000.0, "stone": 1800.0,
+             "wood": 1400.0, "plastic": 2200.0, "rubber": 700.0, "cardboard": 1100.0,
+             "ice": 2600.0}
+
+
+def _slides(sim: SimResult, bodies: _Bodies, placer: _Placer, env, n: int, seed: int,
+            out: np.ndarray) -> list[tuple[float, str, float, float]]:
+    """Scraping while a non-round body slides along the floor without tumbling: band-passed
+    noise centred by its material, loudness following speed and weight; returns (t, id,
+    level, pan) of each sliding stretch's start."""
+    from scipy.signal import butter, sosfilt
+
+    times = np.asarray(sim.times, dtype=float)
+    if len(times) < 3 or env is None or env.floor_size <= 0:
+        return []
+    cues = []
+    for tr in sim.tracks:
+        solid = [p for p in tr.parts if p.collide]
+        if not tr.dynamic or tr.parent is not None or not solid or (
+                len(solid) == 1 and solid[0].shape == "sphere") or "." in tr.id:
+            continue
+        pos = np.asarray(tr.pos, dtype=float)
+        if len(pos) != len(times):
+            continue
+        low = min(float(p.local_aabb()[0].min()) for p in solid)  # a conservative half-size
+        vel = np.gradient(pos, times, axis=0)
+        vh = np.hypot(vel[:, 0], vel[:, 1])
+        turn = np.abs(np.gradient(np.asarray(tr.quat, float), times, axis=0)).max(axis=1)
+        on = tr.visible & (pos[:, 2] < -low + 0.02) & (np.abs(vel[:, 2]) < 0.15) \
+            & (vh > 0.15) & (turn < 1.5)
+        if on.sum() < 3:
+            continue
+        frames = np.nonzero(on)[0]
+        level = np.where(on, np.minimum(vh / 2.0, 1.0), 0.0) * bodies.mass(tr.id) ** 0.3 * 0.35
+        gains, pans = np.zeros(len(times)), np.zeros(len(times))
+        for f in frames:
+            pans[f], gains[f], _ = placer.place(times[f], pos[f])
+        pans = np.interp(np.arange(len(times)), frames, pans[frames])
+        s0 = round(times[max(frames[0] - 1, 0)] * SR)
+        s1 = min(round(times[min(frames[-1] + 1, len(times) - 1)] * SR), n)
+        if s1 - s0 < 16:
+            continue
+        ts = np.arange(s0, s1) / SR
+        fc = SCRAPE_HZ.get(_family_of(solid[0].material), 1500.0)
+        sos = butter(2, [fc / 1.6, min(fc * 1.6, 0.45 * SR)], btype="band", fs=SR, output="sos")
+        rng = np.random.default_rng(stable_seed("slide", tr.id, seed))
+        grit = sosfilt(sos, rng.standard_normal(s1 - s0)) * (1 + 0.5 * rng.random(s1 - s0))
+        sig = grit * np.interp(ts, times, level * gains)
+        th = (np.interp(ts, times, pans) + 1) * np.pi / 4
+        out[s0:s1, 0] += sig * np.cos(th)
+        out[s0:s1, 1] += sig * np.sin(th)
+        starts = frames[np.concatenate([[True], np.diff(frames) > 1])]
+        for f in starts:
+            cues.append((float(times[f]), tr.id, float(level[frames].max() * gains[f]),
+                         float(pans[f])))
+    return cues
+
+
 def _make_up(out: np.ndarray, target: float) -> tuple[np.ndarray, float, float]:
     """Programme-level make-up gain through the limiter until the whole mix reads ``target``.
 
@@ -487,6 +546,8 @@ def soundtrack(sim: SimResult, environment_name: str, duration: float, cameras=N
         raw_cues.append((s.t, s.kind, s.source, lv, pan))
     for t, ident, lv, pan in _rolls(sim, bodies, placer, env, n, seed, foley):
         raw_cues.append((t, "roll", ident, lv, pan))
+    for t, ident, lv, pan in _slides(sim, bodies, placer, env, n, seed, foley):
+        raw_cues.append((t, "slide", ident, lv, pan))
     for line in speech or []:
         pan, g, _ = placer.place(line.start, _head(sim, line.speaker))
         lv = SPEECH_LEVEL * g / (float(np.abs(line.samples).max()) or 1.0)
