@@ -286,3 +286,18 @@ def test_prompt_dominoes_and_bowling():
     down = sum(quat_to_mat(t.quat[-1])[2, 2] < 0.7 for t in r.tracks if t.kind == "bowling_pin")
     assert down >= 7
     assert_no_popping(r)
+
+
+def test_restitution_tables_are_cached_and_survive_a_corrupt_cache(tmp_path, monkeypatch):
+    from tenku.sim import calibrate
+
+    monkeypatch.setenv("TENKU_CACHE", str(tmp_path))
+    calibrate._table.cache_clear()
+    fresh = calibrate._table(calibrate.STIFFNESS_LEVELS[0])
+    files = list(tmp_path.glob("restitution-*.npy"))
+    assert len(files) == 1
+    files[0].write_bytes(b"not a table")
+    calibrate._table.cache_clear()
+    again = calibrate._table(calibrate.STIFFNESS_LEVELS[0])
+    assert np.allclose(fresh[1], again[1])
+    calibrate._table.cache_clear()
