@@ -11,7 +11,6 @@ prompt's video to fit its dialogue instead).
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 import wave
 from dataclasses import dataclass
@@ -50,9 +49,6 @@ class Spoken:
         return {"speaker": self.speaker, "text": self.text, "voice": self.voice,
                 "start": round(self.start, 3), "end": round(self.end, 3)}
 
-
-def available() -> bool:
-    return shutil.which("espeak-ng") is not None
 
 
 def _voice(text: str, voice: tuple[str, int, int]) -> np.ndarray:
@@ -110,14 +106,6 @@ def speak(script: WorldScript) -> list[Spoken]:
                           samples.astype(np.float32), _envelope(samples)))
         cursor = end + BEAT
     return out
-
-
-def dialogue_length(texts: list[str]) -> float:
-    """Seconds a run of untimed lines takes when voiced (for planning a long enough video)."""
-    total = FIRST_LINE_AT
-    for i, text in enumerate(texts):
-        total += len(_voice(text, VOICES[i % len(VOICES)])) / SAMPLE_RATE + BEAT
-    return total
 
 
 def write_vtt(lines: list[Spoken], path) -> None:

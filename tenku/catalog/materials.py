@@ -20,7 +20,6 @@ class Material:
     restitution: float
     friction: float
     surface: float = 1.0
-    rolling: float = 0.0
     break_speed: float | None = None
     color: tuple[float, float, float] = (0.8, 0.8, 0.8)
     roughness: float = 0.5
@@ -60,7 +59,7 @@ MATERIALS: dict[str, Material] = {m.name: m for m in [
        sound="foam", synonyms=("styrofoam", "polystyrene", "sponge")),
     _m("cork", 240, 0.45, 0.60, color=(0.72, 0.56, 0.38), roughness=0.9, texture="speckle",
        sound="wood"),
-    _m("rubber", 1100, 0.80, 0.90, surface=0.7, rolling=0.001, color=(0.15, 0.15, 0.15),
+    _m("rubber", 1100, 0.80, 0.90, surface=0.7, color=(0.15, 0.15, 0.15),
        roughness=0.7, sound="rubber"),
     _m("plastic", 1050, 0.55, 0.40, color=(0.85, 0.2, 0.2), roughness=0.35, sound="plastic",
        synonyms=("plastic",)),

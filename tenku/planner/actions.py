@@ -68,13 +68,6 @@ MISS_WORDS = ("misses", "missed", "miss", "missing", "bricks", "bricked", "airba
               "rattles out", "bounces off the rim", "bounces off the backboard",
               "hits the rim", "hits the backboard", "bounces out")
 
-#: Verbs that need an actor with hands/feet; the planner adds one if the prompt names none.
-ACTOR_VERBS = {"throw": "person", "kick": "person"}
-
-#: What a verb implies when the prompt names no object for it.
-IMPLIED_OBJECT = {"throw": "ball", "kick": "soccer_ball", "bounce": "ball", "roll": "ball",
-                  "dribble": "basketball"}
-
 
 def phrase_table() -> dict[str, str]:
     """Every verb form -> intent (longest phrases are matched first by the parser)."""

@@ -78,10 +78,6 @@ def _load():
         return _state["model"], _state["matrix"], _state["labels"]
 
 
-def is_loaded() -> bool:
-    return "model" in _state
-
-
 def available() -> bool:
     """False when the model package or sentence-transformers is not installed."""
     try:

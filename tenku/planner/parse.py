@@ -26,7 +26,6 @@ ARTICLES = {"a", "an", "the", "some", "this", "that", "these", "those", "his", "
 DEFINITE = {"the", "this", "that", "these", "those", "his", "her", "their", "my", "your", "our",
             "its"}
 ANOTHER = {"another", "other", "second", "extra", "additional", "different"}
-GOAL_PREPS = {"into", "toward", "towards", "at", "onto", "against", "to", "through", "in"}
 PLACE_PREPS = {"in", "into", "on", "onto", "at", "inside", "within", "under", "across",
                "through", "aboard"}
 

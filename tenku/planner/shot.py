@@ -95,7 +95,7 @@ def _find(toks: list[str], phrase: str, used: set[int]) -> list[int]:
     return out
 
 
-def _take(toks, table, used, longest_first=True):
+def _take(toks, table, used):
     hits = []
     for phrase in sorted(table, key=lambda s: -len(s.split())):
         for i in _find(toks, phrase, used):

@@ -5,7 +5,7 @@ parts; ``audio`` (later) hears its events. Keeping the contract here lets those 
 independent of each other: each imports only ``script``, ``catalog`` and ``scene``.
 """
 
-from tenku.scene.parts import Part, quat_mul, quat_rotate, euler_to_quat
+from tenku.scene.parts import Part, euler_to_quat, parts_bounds, quat_mul, quat_rotate
 from tenku.scene.result import Event, SimResult, Track, Water
 
-__all__ = ["Part", "quat_mul", "quat_rotate", "euler_to_quat", "Event", "SimResult", "Track", "Water"]
+__all__ = ["Part", "parts_bounds", "quat_mul", "quat_rotate", "euler_to_quat", "Event", "SimResult", "Track", "Water"]

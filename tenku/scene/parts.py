@@ -8,9 +8,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-SHAPES = ("sphere", "box", "cylinder", "capsule", "lathe", "torus", "plane")
-
-
 @dataclass(frozen=True)
 class Part:
     """One primitive, in its parent's frame (an entity's body or the world).
@@ -107,6 +104,12 @@ class Part:
         ext = np.abs(R) @ h
         centre = R @ c + np.array(self.pos)
         return centre - ext, centre + ext
+
+
+def parts_bounds(parts) -> tuple[np.ndarray, np.ndarray]:
+    """Axis-aligned (lo, hi) over several parts in their common parent frame."""
+    boxes = [p.local_aabb() for p in parts]
+    return np.min([b[0] for b in boxes], axis=0), np.max([b[1] for b in boxes], axis=0)
 
 
 def quat_mul(a, b) -> tuple[float, float, float, float]:

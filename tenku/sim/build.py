@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import mujoco
 import numpy as np
@@ -16,7 +17,7 @@ import numpy as np
 from tenku.catalog import Environment, Kind, Material, environment, kind, material
 from tenku.catalog.materials import pair_friction, pair_restitution
 from tenku.scene.meshes import part_mesh
-from tenku.scene.parts import Part, euler_to_quat, quat_rotate
+from tenku.scene.parts import Part, euler_to_quat, parts_bounds, quat_rotate
 from tenku.script import WorldScript
 from tenku.sim.calibrate import SOLIMP, TIMESTEP, solref, stiffness_for
 from tenku.sim.figures import Figure
@@ -58,6 +59,11 @@ class Body:
     @property
     def dynamic(self) -> bool:
         return self.role in ("entity", "shard")
+
+    @cached_property
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """(lo, hi) of all its parts in its own frame: asked for at every tick it is held."""
+        return parts_bounds(self.parts)
 
     @property
     def round(self) -> bool:
@@ -171,7 +177,8 @@ def _height(e) -> float:
     parts = entity_parts(e, kind(e.kind))[0]
     if not parts:
         return 0.0
-    return float(max(p.local_aabb()[1][2] for p in parts) - min(p.local_aabb()[0][2] for p in parts))
+    lo, hi = parts_bounds(parts)
+    return float(hi[2] - lo[2])
 
 
 def build(script: WorldScript) -> World:
@@ -335,8 +342,7 @@ def _body_mesh(parts: list[Part]):
 
 def _shard_parts(parts: list[Part], mat: Material, n: int) -> list[Part]:
     """Thin glass slivers that together span the object's size; each lives in its own body."""
-    lo = np.min([p.local_aabb()[0] for p in parts], axis=0)
-    hi = np.max([p.local_aabb()[1] for p in parts], axis=0)
+    lo, hi = parts_bounds(parts)
     ext = hi - lo
     out = []
     rng = np.random.default_rng(n)
@@ -396,8 +402,7 @@ def _size(b: Body | None) -> float:
     """A body's smallest bounding-box extent (inf for the static world)."""
     if b is None or b.role in ("static", "bone"):
         return math.inf
-    lo = np.min([p.local_aabb()[0] for p in b.parts if p.collide], axis=0)
-    hi = np.max([p.local_aabb()[1] for p in b.parts if p.collide], axis=0)
+    lo, hi = parts_bounds([p for p in b.parts if p.collide])
     return float(np.min(hi - lo))
 
 

@@ -84,7 +84,7 @@ def simulate(script: WorldScript, progress: Progress | None = None,
     shooter = (world.figures[first.actor].base if first.actor in world.figures
                else np.asarray(world.body(first.target).pose0[0]))
     ball = world.body(first.target)
-    r = max(max(p.local_aabb()[1]) for p in ball.parts)
+    r = float(max(ball.bounds[1]))
     cands = throw_candidates(first.outcome, centre, shooter.copy(), kind(target.kind).aim is not None,
                              r, script.seed)
     result = None
@@ -258,7 +258,7 @@ def _index(world: World, track_id: str) -> int:
 
 
 def _bottom_offset(b: Body) -> float:
-    return float(min(p.local_aabb()[0][2] for p in b.parts))
+    return float(b.bounds[0][2])
 
 
 def _set_free(d, b: Body, pos, quat, vel=(0, 0, 0), ang_world=(0, 0, 0)) -> None:
@@ -280,8 +280,7 @@ def _held_pose(run: _Run, i: int, t: float) -> tuple[np.ndarray, tuple]:
     h = run.holds[i]
     fig = run.world.figures[h.holder]
     grip = fig.grip_point(t, "r" if fig.kind == "humanoid" else "m")
-    lo = np.min([p.local_aabb()[0] for p in b.parts], axis=0)
-    hi = np.max([p.local_aabb()[1] for p in b.parts], axis=0)
+    lo, hi = b.bounds
     q = fig.base_quat
     centre_xy = quat_rotate(q, [(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, 0])
     base = grip + np.array([0, 0, 0.015]) - centre_xy - np.array([0, 0, lo[2]])
@@ -411,14 +410,13 @@ def _action_fn(run: _Run, a, throw_aim, drag: np.ndarray) -> Callable[[], None]:
                 v = np.array([u[0] * math.cos(lo), u[1] * math.cos(lo), math.sin(lo)]) * a.speed
             w = np.zeros(3)
             if a.type == "roll":
-                r = max(p_.local_aabb()[1][2] - p_.local_aabb()[0][2] for p_ in b.parts) / 2
+                r = float(b.bounds[1][2] - b.bounds[0][2]) / 2
                 w = np.cross([0, 0, 1.0], v) / max(r, 1e-3)
             _set_free(d, b, d.qpos[b.qpos_adr:b.qpos_adr + 3].copy(), q, v, w)
             run.events.append(Event(t, "launch", b.track_id, a.actor, speed=a.speed, pos=tuple(p)))
         elif a.type == "topple":
             u = horizontal_direction(a.direction, p, None, None)
-            lo = np.min([p_.local_aabb()[0] for p_ in b.parts], axis=0)
-            hi = np.max([p_.local_aabb()[1] for p_ in b.parts], axis=0)
+            lo, hi = b.bounds
             R = quat_to_mat(q)
             half = np.abs(R @ ((hi - lo) / 2))
             height = float(2 * half[2])
@@ -557,8 +555,7 @@ def _shatter(run: _Run, i: int, t: float, speed: float, other: str, normal: np.n
     R = d.xmat[b.body_id].reshape(3, 3).copy()
     origin = d.xpos[b.body_id].copy()
     v = d.qvel[b.qvel_adr:b.qvel_adr + 3].copy()
-    lo = np.min([p.local_aabb()[0] for p in b.parts], axis=0)
-    hi = np.max([p.local_aabb()[1] for p in b.parts], axis=0)
+    lo, hi = b.bounds
     shard_ids = world.shards[b.entity]
     up = -np.array(world.gravity) / (np.linalg.norm(world.gravity) or 1.0)
     if not np.any(up):
