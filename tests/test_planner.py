@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tenku.catalog import ENVIRONMENTS, KINDS
+from tenku.catalog.check import check_script
 from tenku.planner import LLMConfig, NothingToFilm, plan
 from tenku.script import ScriptError, WorldScript
 
@@ -248,6 +249,7 @@ def _check(prompt):
     WorldScript.model_validate(s.model_dump())
     assert s.environment in ENVIRONMENTS
     assert all(e.kind in KINDS for e in s.entities)
+    check_script(s)  # holders are figures, targets can move, speakers are people
     json.dumps(r.grounding.to_json())
 
 
