@@ -48,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     scs.add_parser("kinds", help="list the entity kinds, materials and places")
     v = scs.add_parser("validate", help="check a world script or sidecar file")
     v.add_argument("file")
+
+    from tenku.cli_service import add_commands
+
+    add_commands(sub)
     return p
 
 
@@ -67,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
             return _plan(args)
         if args.command == "script":
             return _script(args)
+        from tenku.cli_service import COMMANDS, run
+
+        if args.command in COMMANDS:
+            return run(args)
     except (ValueError, KeyError, FileNotFoundError) as err:
         msg = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
         print(f"tenku: error: {msg}", file=sys.stderr)

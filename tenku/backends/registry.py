@@ -9,10 +9,22 @@ from tenku.backends.base import Generator
 
 _FACTORIES: dict[str, Callable[[], Generator]] = {}
 _INSTANCES: dict[str, Generator] = {}
+_FEATURES: dict[str, frozenset[str]] = {}
+
+#: optional abilities a backend may declare; the video service refuses requests that need
+#: one the chosen backend lacks instead of silently ignoring part of the request
+FEATURES = ("input_reference", "characters")
 
 
-def register(name: str, factory: Callable[[], Generator]) -> None:
+def register(name: str, factory: Callable[[], Generator],
+             features: frozenset[str] = frozenset()) -> None:
     _FACTORIES[name] = factory
+    _FEATURES[name] = features
+
+
+def features(name: str) -> frozenset[str]:
+    """What ``name`` can do beyond prompt-to-video, without loading the backend."""
+    return _FEATURES.get(name, frozenset())
 
 
 def available() -> list[str]:
@@ -33,4 +45,6 @@ def _sim() -> Generator:
     return SimBackend()
 
 
+# The simulator cannot yet use a reference image or a character; Order 6 (direction) and
+# the cameo work add those.
 register("sim", _sim)

@@ -1,0 +1,120 @@
+"""The service half of the ``tenku`` command: ``serve``, ``worker``, ``keys create`` and
+``db upgrade``. Every one takes ``--data DIR`` (else ``TENKU_DATA``, else a per-user folder);
+the rest of the configuration comes from ``TENKU_*`` variables (see ``tenku.settings``)."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import signal
+import sys
+import threading
+
+
+def add_commands(sub) -> None:
+    def data_arg(p):
+        p.add_argument("--data", help="data folder (default $TENKU_DATA or ~/.local/share/tenku)")
+
+    s = sub.add_parser("serve", help="run the HTTP server (OpenAI-compatible Videos API)")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    s.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    data_arg(s)
+    s.add_argument("--workers", type=int, help="worker threads/actors (default $TENKU_WORKERS or 1;"
+                   " 0 serves the API only, for use with `tenku worker`)")
+    s.add_argument("--executor", help="inprocess, ray or none (default $TENKU_EXECUTOR or inprocess)")
+
+    w = sub.add_parser("worker", help="run a standalone worker that takes jobs from the database")
+    data_arg(w)
+    w.add_argument("--threads", type=int, default=1, help="jobs run at once (default 1)")
+
+    k = sub.add_parser("keys", help="API keys")
+    ks = k.add_subparsers(dest="keys_command", metavar="WHAT")
+    kc = ks.add_parser("create", help="issue a key; it is printed alone on the last line")
+    kc.add_argument("--name", default="", help="a label for the key")
+    data_arg(kc)
+
+    d = sub.add_parser("db", help="database schema")
+    ds = d.add_subparsers(dest="db_command", metavar="WHAT")
+    du = ds.add_parser("upgrade", help="apply migrations (SQLite or $TENKU_DATABASE_URL)")
+    data_arg(du)
+
+
+COMMANDS = ("serve", "worker", "keys", "db")
+
+
+def run(args: argparse.Namespace) -> int:
+    from tenku.settings import load_settings
+
+    if args.command == "serve":
+        settings = load_settings(args.data, workers=args.workers, executor=args.executor)
+        return _serve(settings, args.host, args.port)
+    settings = load_settings(args.data)
+    if args.command == "worker":
+        return _worker(settings, args.threads)
+    if args.command == "keys":
+        if args.keys_command != "create":
+            raise ValueError("use `tenku keys create [--name NAME] [--data DIR]`")
+        return _keys_create(settings, args.name)
+    if args.command == "db":
+        if args.db_command != "upgrade":
+            raise ValueError("use `tenku db upgrade [--data DIR]`")
+        from tenku.store.db import upgrade
+
+        print(f"database at migration {upgrade(settings.database_url)}")
+        return 0
+    raise ValueError(f"unknown command {args.command}")
+
+
+def _serve(settings, host: str, port: int) -> int:
+    import uvicorn
+
+    from tenku.api import create_app
+    from tenku.store.db import upgrade
+
+    upgrade(settings.database_url)
+    app = create_app(settings)
+    print(f"tenku: serving on http://{host}:{port} (docs at /docs), data in {settings.data_dir}, "
+          f"executor {settings.executor} x{settings.workers}", file=sys.stderr, flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
+    return 0
+
+
+def _worker(settings, threads: int) -> int:
+    from tenku.jobs.executors import InProcessExecutor
+    from tenku.platform.runtime import worker_main
+    from tenku.store.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        db.check_schema()
+    except RuntimeError as err:
+        raise ValueError(str(err)) from None
+    finally:
+        db.dispose()
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    executor = InProcessExecutor()
+    executor.start(functools.partial(worker_main, settings), threads)
+    print(f"tenku: worker with {threads} thread(s) on {settings.database_url.split('@')[-1]}",
+          file=sys.stderr, flush=True)
+    stop.wait()
+    executor.stop()
+    return 0
+
+
+def _keys_create(settings, name: str) -> int:
+    from tenku.platform.keys import create_key
+    from tenku.store.db import Database, upgrade
+
+    upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        with db.session() as s:
+            key, secret = create_key(s, name)
+    finally:
+        db.dispose()
+    print(f"created API key {key.id}{f' ({name})' if name else ''} in {settings.data_dir}; "
+          "it is shown only now:")
+    print(secret)
+    return 0

@@ -1,0 +1,110 @@
+"""The ``video`` job handler: plan -> generate with the model's backend -> store the files ->
+mark the video completed, in the order the pipeline really runs, with ``progress`` following
+the pipeline's own stage reports (weights from ``bench/generate.py``: rendering dominates).
+
+Files go to ``videos/<id>/a<attempt>/`` so a retried attempt never overwrites what an earlier,
+presumed-dead attempt may still be writing; only the attempt that completes is linked from
+the video row, and a dropped attempt deletes its own files.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import update
+
+from tenku.jobs import Cancelled, JobContext, JobError
+from tenku.platform.runtime import Runtime
+from tenku.platform.webhooks import enqueue_event
+from tenku.store.models import Video
+
+#: stage -> (start %, end %) of the video's progress
+STAGES = {"plan": (1, 5), "simulate": (5, 25), "sound": (25, 35), "render": (35, 90),
+          "encode": (90, 95), "store": (95, 99)}
+FILES = {"video": ("video.mp4", "video/mp4"), "thumbnail": ("thumbnail.webp", "image/webp"),
+         "spritesheet": ("spritesheet.jpg", "image/jpeg"),
+         "sidecar": ("world.json", "application/json"), "captions": ("captions.vtt", "text/vtt")}
+
+
+class _Progress:
+    """Writes progress to the video row at most every 0.4 s (and on each stage change), and
+    is where a cancelled job notices it should stop."""
+
+    def __init__(self, rt: Runtime, ctx: JobContext, video_id: str):
+        self.rt, self.ctx, self.video_id = rt, ctx, video_id
+        self.last_write, self.last = 0.0, (None, -1)
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        self.ctx.check()
+        lo, hi = STAGES[stage]
+        pct = int(lo + (hi - lo) * min(max(fraction, 0.0), 1.0))
+        now = time.monotonic()
+        if (stage, pct) == self.last or (stage == self.last[0] and now - self.last_write < 0.4):
+            return
+        self.last, self.last_write = (stage, pct), now
+        with self.rt.db.session() as s:
+            hit = s.execute(update(Video).where(Video.id == self.video_id,
+                                                Video.status == "in_progress")
+                            .values(progress=pct, stage=stage)).rowcount
+        if not hit:
+            raise Cancelled(self.video_id)
+
+
+def run_video_job(rt: Runtime, ctx: JobContext) -> None:
+    claim = ctx.claim
+    with rt.db.session() as s:
+        v = s.get(Video, claim.video_id)
+        if v is None or v.status not in ("queued", "in_progress"):
+            return  # deleted or already settled: nothing to make
+        v.status, v.progress, v.stage = "in_progress", 1, "plan"
+        job = {"prompt": v.prompt, "size": v.size, "seconds": float(v.seconds),
+               "params": dict(v.params or {})}
+    prefix = f"videos/{claim.video_id}/a{claim.attempt}"
+    progress = _Progress(rt, ctx, claim.video_id)
+    try:
+        with tempfile.TemporaryDirectory(prefix="tenku-job-") as tmp:
+            result = _generate(job, Path(tmp) / "video.mp4", progress)
+            progress("store", 0.0)
+            made = {"video": result.video, "thumbnail": result.thumbnail,
+                    "spritesheet": result.spritesheet, "sidecar": result.sidecar_path,
+                    "captions": result.video.with_suffix(".vtt")}
+            files = {}
+            for variant, path in made.items():
+                if path is not None and Path(path).is_file():
+                    name, media_type = FILES[variant]
+                    rt.blobs.put_file(f"{prefix}/{name}", Path(path), media_type)
+                    files[variant] = f"{prefix}/{name}"
+        progress("store", 1.0)
+        ctx.complete(lambda s: _completed(rt, s, claim.video_id, files))
+    except Cancelled:
+        rt.blobs.delete_prefix(prefix)
+        raise
+
+
+def _generate(job: dict, out: Path, progress):
+    from tenku.generate_api import generate
+    from tenku.planner import NothingToFilm
+
+    p = job["params"]
+    try:
+        return generate(job["prompt"], out=out, seconds=job["seconds"], size=job["size"],
+                        seed=p.get("seed", 0), backend=p.get("backend", "sim"),
+                        quality=p.get("quality", "standard"), progress=progress)
+    except NothingToFilm as err:
+        raise JobError(str(err), code="unfilmable_prompt") from None
+    except ValueError as err:
+        raise JobError(str(err), code="invalid_request") from None
+
+
+def _completed(rt: Runtime, s, video_id: str, files: dict) -> None:
+    v = s.get(Video, video_id)
+    if v is None:
+        raise Cancelled(video_id)
+    now = time.time()
+    hours = rt.settings.retention_hours
+    v.status, v.progress, v.stage, v.files = "completed", 100, "done", files
+    v.completed_at = now
+    v.expires_at = now + hours * 3600 if hours > 0 else None
+    enqueue_event(s, rt.settings, v.owner, "video.completed", v.id)

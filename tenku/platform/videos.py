@@ -1,0 +1,286 @@
+"""Videos as the OpenAI Videos API sees them: create, remix, edit, extend, retrieve, list,
+delete, download. Every method takes the calling API key and only ever sees that key's
+videos (another key's id is simply "not found").
+
+A create either stores the video row *and* its job in one transaction or stores nothing;
+uploads are checked before anything is written. Generation itself happens in a worker
+(``platform.generation``).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from tenku.backends.registry import features
+from tenku.jobs import JobQueue
+from tenku.platform import uploads
+from tenku.platform.errors import Conflict, InvalidRequest, NotFound, RateLimited
+from tenku.platform.runtime import Runtime
+from tenku.platform.video_models import VideoModel, check_seconds, check_size, resolve
+from tenku.platform.webhooks import enqueue_event
+from tenku.safety import check_prompt
+from tenku.script import MAX_PROMPT_CHARS
+from tenku.store.models import ApiKey, Character, Video
+
+VARIANTS = {"video": ("video.mp4", "video/mp4"),
+            "thumbnail": ("thumbnail.webp", "image/webp"),
+            "spritesheet": ("spritesheet.jpg", "image/jpeg")}
+ACTIVE = ("queued", "in_progress")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """``input_reference`` as it arrived: uploaded bytes, an image URL, or a file id."""
+
+    data: bytes | None = None
+    image_url: str | None = None
+    file_id: str | None = None
+
+
+def video_json(v: Video) -> dict:
+    """The OpenAI ``VideoResource`` of a row."""
+    error = None
+    if v.status == "failed":
+        error = {"code": v.error_code or "generation_failed",
+                 "message": v.error_message or "generation failed"}
+    return {
+        "id": v.id, "object": "video", "model": v.model, "status": v.status,
+        "progress": int(v.progress), "created_at": int(v.created_at),
+        "completed_at": int(v.completed_at) if v.completed_at else None,
+        "expires_at": int(v.expires_at) if v.expires_at else None,
+        "prompt": v.prompt, "size": v.size, "seconds": v.seconds,
+        "remixed_from_video_id": v.remixed_from_video_id, "error": error,
+    }
+
+
+def check_prompt_text(prompt, param: str = "prompt") -> str:
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise InvalidRequest(f"'{param}' is required: describe the video in words.",
+                             param=param, code="invalid_prompt")
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise InvalidRequest(f"'{param}' is {len(prompt)} characters long; the limit is "
+                             f"{MAX_PROMPT_CHARS}.", param=param, code="invalid_prompt")
+    return prompt
+
+
+class VideoService:
+    def __init__(self, rt: Runtime):
+        self.rt = rt
+
+    # -- reading ---------------------------------------------------------------------------
+    def _owned(self, s: Session, key: ApiKey, video_id: str, param: str = "video_id") -> Video:
+        v = s.get(Video, video_id) if isinstance(video_id, str) else None
+        if v is None or v.owner != key.id:
+            raise NotFound(f"No video found with id '{video_id}'.", param=param,
+                           code="video_not_found")
+        return v
+
+    def get(self, key: ApiKey, video_id: str) -> dict:
+        with self.rt.db.read() as s:
+            return video_json(self._owned(s, key, video_id))
+
+    def stage(self, key: ApiKey, video_id: str) -> tuple[dict, str | None]:
+        """The resource plus the pipeline stage it is in (for server-sent events)."""
+        with self.rt.db.read() as s:
+            v = self._owned(s, key, video_id)
+            return video_json(v), v.stage
+
+    def list(self, key: ApiKey, *, after: str | None = None, limit: int = 20,
+             order: str = "desc") -> dict:
+        if order not in ("asc", "desc"):
+            raise InvalidRequest(f"Invalid 'order' {order!r}: use 'asc' or 'desc'.",
+                                 param="order", code="invalid_order")
+        if not 0 <= limit <= 100:
+            raise InvalidRequest(f"Invalid 'limit' {limit}: use 0 to 100.", param="limit",
+                                 code="invalid_limit")
+        desc = order == "desc"
+        with self.rt.db.read() as s:
+            q = select(Video).where(Video.owner == key.id)
+            if after:
+                cursor = self._owned(s, key, after, param="after")
+                at, cid = cursor.created_at, cursor.id
+                if desc:
+                    q = q.where(or_(Video.created_at < at, and_(Video.created_at == at,
+                                                                Video.id < cid)))
+                else:
+                    q = q.where(or_(Video.created_at > at, and_(Video.created_at == at,
+                                                                Video.id > cid)))
+            cols = (Video.created_at.desc(), Video.id.desc()) if desc else (Video.created_at,
+                                                                            Video.id)
+            rows = s.scalars(q.order_by(*cols).limit(limit + 1)).all()
+        data = [video_json(v) for v in rows[:limit]]
+        return {"object": "list", "data": data,
+                "first_id": data[0]["id"] if data else None,
+                "last_id": data[-1]["id"] if data else None,
+                "has_more": len(rows) > limit}
+
+    def content(self, key: ApiKey, video_id: str, variant: str) -> tuple[str, str, str]:
+        """(blob key, media type, file name) of a finished video's file."""
+        if variant not in VARIANTS:
+            raise InvalidRequest(f"Invalid 'variant' {variant!r}: use one of "
+                                 f"{', '.join(VARIANTS)}.", param="variant",
+                                 code="invalid_variant")
+        with self.rt.db.read() as s:
+            v = self._owned(s, key, video_id)
+            if v.status != "completed":
+                what = (f"failed ({v.error_code})" if v.status == "failed"
+                        else f"{v.status}, {v.progress}% done")
+                raise Conflict(f"Video '{video_id}' has no content yet: it is {what}. Wait "
+                               "until its status is 'completed'.", param="video_id",
+                               code="video_not_ready")
+            if v.expires_at and v.expires_at < time.time():
+                raise NotFound(f"The files of video '{video_id}' expired at "
+                               f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(v.expires_at))}.",
+                               param="video_id", code="video_expired")
+            blob = (v.files or {}).get(variant)
+        name, media_type = VARIANTS[variant]
+        if not blob:
+            raise NotFound(f"Video '{video_id}' has no {variant}.", param="variant",
+                       code="variant_not_found")
+        return blob, media_type, f"{video_id}-{name}"
+
+    # -- writing ---------------------------------------------------------------------------
+    def create(self, key: ApiKey, *, prompt, model: str | None = None, seconds=None,
+               size: str | None = None, reference: Reference | None = None,
+               characters: list[str] | None = None) -> dict:
+        prompt = check_prompt_text(prompt)
+        m = resolve(model)
+        size = check_size(m, size)
+        seconds = check_seconds(m, seconds)
+        if reference is not None:
+            self._check_reference(m, reference, size)
+        if characters:
+            self._check_characters(key, m, characters)
+        return self._submit(key, m, prompt=prompt, size=size, seconds=seconds, kind="create",
+                            params={})
+
+    def remix(self, key: ApiKey, video_id: str, prompt) -> dict:
+        """A new video from a new prompt over the source's model, size, length and seed."""
+        prompt = check_prompt_text(prompt)
+        with self.rt.db.read() as s:
+            src = self._completed(s, key, video_id, "video_id")
+        return self._derive(key, src, prompt, "remix")
+
+    def edit(self, key: ApiKey, *, prompt, video_id: str | None = None,
+             upload: bytes | None = None) -> dict:
+        prompt = check_prompt_text(prompt)
+        if upload is not None:
+            uploads.check_video(upload)
+            raise InvalidRequest("Editing an uploaded video needs a backend that can read "
+                                 "video, and the 'sim' backend cannot yet: pass "
+                                 "video={'id': 'video_...'} to edit a video made here.",
+                                 param="video", code="unsupported_feature")
+        if not video_id:
+            raise InvalidRequest("'video' is required: {'id': 'video_...'} or a file.",
+                                 param="video", code="missing_video")
+        with self.rt.db.read() as s:
+            src = self._completed(s, key, video_id, "video")
+        return self._derive(key, src, prompt, "edit")
+
+    def extend(self, key: ApiKey, *, prompt, seconds, video_id: str | None = None,
+               upload: bytes | None = None) -> dict:
+        prompt = check_prompt_text(prompt)
+        if upload is None and not video_id:
+            raise InvalidRequest("'video' is required: {'id': 'video_...'} or a file.",
+                                 param="video", code="missing_video")
+        with self.rt.db.read() as s:
+            src = None if upload is not None else self._completed(s, key, video_id, "video")
+        m = resolve(src.model if src else None)
+        check_seconds(m, seconds)
+        # No backend continues a finished video yet: the simulator will, from the final state
+        # kept in the sidecar (Order 6). Until then say so rather than fake a continuation.
+        backend = src.params.get("backend", m.backend) if src else m.backend
+        raise InvalidRequest(f"The '{backend}' backend cannot extend videos yet (continuing a "
+                             "simulation from its final state is planned); make a new video "
+                             "with a longer 'seconds' instead.", param="video",
+                             code="unsupported_feature")
+
+    def delete(self, key: ApiKey, video_id: str) -> dict:
+        """Delete a video; a queued or running job for it is cancelled in the same
+        transaction, and its files are removed after the commit."""
+        with self.rt.db.session() as s:
+            v = self._owned(s, key, video_id)
+            JobQueue.cancel(s, v.id)
+            s.delete(v)
+        self.rt.blobs.delete_prefix(f"videos/{video_id}")
+        return {"id": video_id, "object": "video.deleted", "deleted": True}
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _completed(self, s: Session, key: ApiKey, video_id, param: str) -> Video:
+        v = self._owned(s, key, video_id, param=param)
+        if v.status != "completed":
+            raise Conflict(f"Video '{video_id}' is {v.status}; only a completed video can be "
+                           "remixed, edited or extended.", param=param,
+                           code="video_not_completed")
+        return v
+
+    def _derive(self, key: ApiKey, src: Video, prompt: str, kind: str) -> dict:
+        m = resolve(src.model)
+        return self._submit(key, m, prompt=prompt, size=src.size, seconds=src.seconds,
+                            kind=kind, params={"seed": src.params.get("seed", 0)},
+                            parent=src.id)
+
+    def _check_reference(self, m: VideoModel, ref: Reference, size: str) -> None:
+        if ref.file_id is not None:
+            raise InvalidRequest("'input_reference[file_id]' is not supported: tenku has no "
+                                 "Files API. Upload the image as 'input_reference' or pass "
+                                 "'input_reference[image_url]'.",
+                                 param="input_reference", code="unsupported_feature")
+        data = ref.data if ref.data is not None else uploads.read_image_url(ref.image_url or "")
+        uploads.check_image(data, size)
+        if "input_reference" not in features(m.backend):
+            raise InvalidRequest(f"The '{m.backend}' backend behind {m.name} cannot use a "
+                                 "reference image yet (image-to-video is planned); leave "
+                                 "'input_reference' out.", param="input_reference",
+                                 code="unsupported_feature")
+
+    def _check_characters(self, key: ApiKey, m: VideoModel, ids: list[str]) -> None:
+        if len(ids) > 2:
+            raise InvalidRequest("At most 2 'characters' per video.", param="characters",
+                                 code="too_many_characters")
+        with self.rt.db.read() as s:
+            for cid in ids:
+                c = s.get(Character, cid)
+                if c is None or c.owner != key.id:
+                    raise NotFound(f"No character found with id '{cid}'.", param="characters",
+                                   code="character_not_found")
+        if "characters" not in features(m.backend):
+            raise InvalidRequest(f"The '{m.backend}' backend cannot put characters in a video "
+                                 "yet (cameos are planned); leave 'characters' out.",
+                                 param="characters", code="unsupported_feature")
+
+    def _submit(self, key: ApiKey, m: VideoModel, *, prompt: str, size: str, seconds: str,
+                kind: str, params: dict, parent: str | None = None) -> dict:
+        settings = self.rt.settings
+        now = time.time()
+        video = Video(id="video_" + secrets.token_hex(16), owner=key.id, model=m.name,
+                      status="queued", progress=0, prompt=prompt, size=size, seconds=seconds,
+                      kind=kind, remixed_from_video_id=parent, created_at=now,
+                      params={"backend": m.backend, "quality": m.quality,
+                              "seed": params.get("seed", 0)},
+                      files={})
+        blocked = check_prompt(prompt, settings.blocked_terms)
+        with self.rt.db.session() as s:
+            if blocked:
+                video.status, video.completed_at = "failed", now
+                video.error_code, video.error_message = "moderation_blocked", blocked
+                s.add(video)
+                s.flush()
+                enqueue_event(s, settings, key.id, "video.failed", video.id)
+                return video_json(video)
+            active = s.scalar(select(func.count()).select_from(Video).where(
+                Video.owner == key.id, Video.status.in_(ACTIVE)))
+            if active >= settings.max_concurrent_jobs:
+                raise RateLimited(f"This key already has {active} videos queued or in progress "
+                                  f"(the limit is {settings.max_concurrent_jobs}); retry when "
+                                  "one finishes.", retry_after=max(2.0, float(seconds)))
+            s.add(video)
+            s.flush()
+            JobQueue.enqueue(s, kind="video", payload={}, video_id=video.id, owner=key.id,
+                             priority=m.priority, max_attempts=settings.max_attempts)
+            return video_json(video)
