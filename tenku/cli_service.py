@@ -31,6 +31,8 @@ def add_commands(sub) -> None:
     ks = k.add_subparsers(dest="keys_command", metavar="WHAT")
     kc = ks.add_parser("create", help="issue a key; it is printed alone on the last line")
     kc.add_argument("--name", default="", help="a label for the key")
+    kc.add_argument("--max-jobs", type=int, help="videos this key may have queued or running at "
+                    "once (default $TENKU_MAX_CONCURRENT_JOBS or 8)")
     data_arg(kc)
 
     d = sub.add_parser("db", help="database schema")
@@ -54,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "keys":
         if args.keys_command != "create":
             raise ValueError("use `tenku keys create [--name NAME] [--data DIR]`")
-        return _keys_create(settings, args.name)
+        return _keys_create(settings, args.name, args.max_jobs)
     if args.command == "db":
         if args.db_command != "upgrade":
             raise ValueError("use `tenku db upgrade [--data DIR]`")
@@ -103,7 +105,7 @@ def _worker(settings, threads: int) -> int:
     return 0
 
 
-def _keys_create(settings, name: str) -> int:
+def _keys_create(settings, name: str, max_jobs: int | None) -> int:
     from tenku.platform.keys import create_key
     from tenku.store.db import Database, upgrade
 
@@ -111,7 +113,7 @@ def _keys_create(settings, name: str) -> int:
     db = Database(settings.database_url)
     try:
         with db.session() as s:
-            key, secret = create_key(s, name)
+            key, secret = create_key(s, name, max_jobs)
     finally:
         db.dispose()
     print(f"created API key {key.id}{f' ({name})' if name else ''} in {settings.data_dir}; "

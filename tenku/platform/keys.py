@@ -20,10 +20,14 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_key(session: Session, name: str = "") -> tuple[ApiKey, str]:
+def create_key(session: Session, name: str = "",
+               max_concurrent_jobs: int | None = None) -> tuple[ApiKey, str]:
+    if max_concurrent_jobs is not None and max_concurrent_jobs < 1:
+        raise ValueError(f"--max-jobs must be at least 1, got {max_concurrent_jobs}")
     secret = PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(id="key_" + secrets.token_hex(12), name=name[:200], secret_hash=_hash(secret),
-                 hint=f"{secret[:13]}...{secret[-4:]}", created_at=time.time())
+                 hint=f"{secret[:13]}...{secret[-4:]}", created_at=time.time(),
+                 max_concurrent_jobs=max_concurrent_jobs)
     session.add(key)
     return key, secret
 

@@ -273,12 +273,13 @@ class VideoService:
                 s.flush()
                 enqueue_event(s, settings, key.id, "video.failed", video.id)
                 return video_json(video)
+            limit = key.max_concurrent_jobs or settings.max_concurrent_jobs
             active = s.scalar(select(func.count()).select_from(Video).where(
                 Video.owner == key.id, Video.status.in_(ACTIVE)))
-            if active >= settings.max_concurrent_jobs:
+            if active >= limit:
                 raise RateLimited(f"This key already has {active} videos queued or in progress "
-                                  f"(the limit is {settings.max_concurrent_jobs}); retry when "
-                                  "one finishes.", retry_after=max(2.0, float(seconds)))
+                                  f"(its limit is {limit}); retry when one finishes.",
+                                  retry_after=max(2.0, float(seconds)))
             s.add(video)
             s.flush()
             JobQueue.enqueue(s, kind="video", payload={}, video_id=video.id, owner=key.id,

@@ -27,6 +27,8 @@ class ApiKey(Base):
     hint: Mapped[str] = mapped_column(String(40))  # "sk-tenku-abcd…wxyz", for listings
     created_at: Mapped[float] = mapped_column(Float)
     revoked_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    #: queued + running jobs this key may have at once; None: the server's default
+    max_concurrent_jobs: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Video(Base):

@@ -22,6 +22,7 @@ def upgrade() -> None:
     sa.Column('hint', sa.String(length=40), nullable=False),
     sa.Column('created_at', sa.Float(), nullable=False),
     sa.Column('revoked_at', sa.Float(), nullable=True),
+    sa.Column('max_concurrent_jobs', sa.Integer(), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('secret_hash')
     )
