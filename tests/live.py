@@ -32,8 +32,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def create_key(data: Path, env: dict) -> str:
-    out = subprocess.run([TENKU, "keys", "create", "--data", str(data)], env=env,
+def create_key(data: Path, env: dict, *options: str) -> str:
+    out = subprocess.run([TENKU, "keys", "create", "--data", str(data), *options], env=env,
                          capture_output=True, text=True, check=True, timeout=120)
     return out.stdout.strip().splitlines()[-1]
 

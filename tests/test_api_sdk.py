@@ -33,7 +33,8 @@ def service(request, tmp_path_factory):
     with deployment(request.param, data, TENKU_WORKERS=str(workers),
                     TENKU_BLOCKED_TERMS="forbiddenword", TENKU_MAX_CONCURRENT_JOBS="6",
                     TENKU_WEBHOOK_BACKOFF_SECONDS="0.3", TENKU_POLL_AFTER_MS="200") as env:
-        keys = [create_key(data, env) for _ in range(3)]
+        keys = [create_key(data, env), create_key(data, env),
+                create_key(data, env, "--max-jobs", "3")]
         server = Server(data, env, workers=workers).start()
         try:
             yield {"url": server.url, "keys": keys, "kind": request.param}
@@ -156,10 +157,12 @@ def test_each_error_maps_to_the_sdk_exception(service, finished):
 
 
 def test_too_many_jobs_is_429_with_retry_after(service):
-    c = client(service, 2, max_retries=0)
+    c = client(service, 2, max_retries=0)  # this key was made with --max-jobs 3
+    accepted = []
     with pytest.raises(openai.RateLimitError) as err:
         for i in range(10):
-            c.videos.create(prompt=f"a domino falls, {i}", **TINY)
+            accepted.append(c.videos.create(prompt=f"a domino falls, {i}", **TINY))
+    assert len(accepted) == 3 and "its limit is 3" in err.value.message
     assert float(err.value.response.headers["retry-after"]) >= 1
     for v in c.videos.list(limit=20):
         c.videos.delete(v.id)
