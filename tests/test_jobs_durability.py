@@ -268,3 +268,22 @@ def test_pro_jobs_are_taken_before_older_standard_ones(db):
         pro = JobQueue.enqueue(s, kind="t", payload={}, priority=10).id
     queue = JobQueue(db)
     assert [queue.claim("w").job_id, queue.claim("w").job_id] == [pro, standard]
+
+
+def test_a_worker_shutting_down_gives_its_job_back_without_using_an_attempt(db):
+    from tenku.jobs import Worker
+
+    queue = JobQueue(db)
+    [job_id] = _enqueue(db, 1, max_attempts=1)
+    stop = threading.Event()
+
+    def handler(ctx):
+        stop.set()  # the operator stops the worker while this job runs
+        ctx.check()
+
+    assert Worker(queue, {"t": handler}, "leaving").run_one(stop)
+    with db.read() as s:
+        job = s.get(Job, job_id)
+        assert (job.status, job.attempts, job.lease_owner) == ("queued", 0, None)
+    again = queue.claim("next")
+    assert again.attempt == 1 and queue.complete(again)

@@ -6,6 +6,6 @@ in a Ray cluster (``executors``). What a job *does* is a handler handed in from 
 """
 
 from tenku.jobs.queue import Claim, JobQueue
-from tenku.jobs.worker import Cancelled, JobContext, JobError, Worker
+from tenku.jobs.worker import Cancelled, Interrupted, JobContext, JobError, Worker
 
-__all__ = ["Cancelled", "Claim", "JobContext", "JobError", "JobQueue", "Worker"]
+__all__ = ["Cancelled", "Claim", "Interrupted", "JobContext", "JobError", "JobQueue", "Worker"]

@@ -116,7 +116,7 @@ class JobQueue:
         with self.db.session() as s:
             if not self._fenced(s, c, status="done", finished_at=time.time(), lease_owner=None):
                 s.rollback()
-                self._note_attempt(c, "superseded")
+                self.note_attempt(c, "superseded")
                 return False
             if apply:
                 apply(s)
@@ -134,14 +134,14 @@ class JobQueue:
                 if not self._fenced(s, c, status="queued", available_at=now + retry_in,
                                     lease_owner=None, lease_expires_at=None, last_error=message):
                     s.rollback()
-                    self._note_attempt(c, "superseded")
+                    self.note_attempt(c, "superseded")
                     return "superseded"
                 self._set_attempt(s, c, "failed", message)
                 return "queued"
             if not self._fenced(s, c, status="failed", finished_at=now, lease_owner=None,
                                 last_error=message):
                 s.rollback()
-                self._note_attempt(c, "superseded")
+                self.note_attempt(c, "superseded")
                 return "superseded"
             self._set_attempt(s, c, "failed", message)
             job = s.get(Job, c.job_id)
@@ -149,6 +149,16 @@ class JobQueue:
             if hook:
                 hook(s, job, code, message)
             return "failed"
+
+    def release(self, c: Claim) -> bool:
+        """Give a job back unfinished because its worker is shutting down: queued again at
+        once, and the attempt does not count against ``max_attempts``."""
+        with self.db.session() as s:
+            if not self._fenced(s, c, status="queued", attempts=c.attempt - 1,
+                                lease_owner=None, lease_expires_at=None):
+                return False
+            self._set_attempt(s, c, "interrupted")
+            return True
 
     def reap(self) -> int:
         """Take back jobs whose worker stopped renewing the lease (killed, machine lost):
@@ -183,10 +193,10 @@ class JobQueue:
     def _set_attempt(s: Session, c: Claim, outcome: str, error: str | None = None) -> None:
         s.execute(update(JobAttempt)
                   .where(JobAttempt.job_id == c.job_id, JobAttempt.attempt == c.attempt,
-                         JobAttempt.worker == c.worker)
+                         JobAttempt.worker == c.worker, JobAttempt.outcome == "running")
                   .values(outcome=outcome, finished_at=time.time(), error=error))
 
-    def _note_attempt(self, c: Claim, outcome: str) -> None:
+    def note_attempt(self, c: Claim, outcome: str) -> None:
         with self.db.session() as s:
             s.execute(update(JobAttempt)
                       .where(JobAttempt.job_id == c.job_id, JobAttempt.attempt == c.attempt,

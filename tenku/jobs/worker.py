@@ -27,6 +27,10 @@ class Cancelled(Exception):
     """The job was cancelled or taken back while running; drop the work."""
 
 
+class Interrupted(Exception):
+    """The worker is shutting down; give the job back for another worker."""
+
+
 class JobError(Exception):
     def __init__(self, message: str, *, code: str = "job_failed", retry_in: float | None = None):
         super().__init__(message)
@@ -34,14 +38,18 @@ class JobError(Exception):
 
 
 class JobContext:
-    def __init__(self, queue: JobQueue, claim: Claim):
+    def __init__(self, queue: JobQueue, claim: Claim, stopping: threading.Event | None = None):
         self.queue, self.claim = queue, claim
         self.lost = threading.Event()
+        self.stopping = stopping or threading.Event()
         self.completed = False
 
     def check(self) -> None:
+        """Called at every progress report: stop here if the job is gone or we are."""
         if self.lost.is_set():
             raise Cancelled(self.claim.job_id)
+        if self.stopping.is_set():
+            raise Interrupted(self.claim.job_id)
 
     def complete(self, apply: Callable[[Session], None] | None = None) -> None:
         if not self.queue.complete(self.claim, apply):
@@ -59,25 +67,26 @@ class Worker:
         self.poll_seconds, self.reap_seconds = poll_seconds, reap_seconds
 
     def run(self, stop: threading.Event) -> None:
-        """Work until ``stop`` is set. Database hiccups are logged and retried, never fatal."""
+        """Work until ``stop`` is set; a job running then is given back at its next progress
+        report. Database hiccups are logged and retried, never fatal."""
         next_reap = 0.0
         while not stop.is_set():
             try:
                 if time.monotonic() >= next_reap:
                     self.queue.reap()
                     next_reap = time.monotonic() + self.reap_seconds
-                if not self.run_one():
+                if not self.run_one(stop):
                     stop.wait(self.poll_seconds)
             except Exception:  # noqa: BLE001 - a worker must outlive a database restart
                 log.exception("worker %s: loop error; retrying in 1 s", self.name)
                 stop.wait(1.0)
 
-    def run_one(self) -> bool:
+    def run_one(self, stop: threading.Event | None = None) -> bool:
         """Claim and run one job; False when there was nothing to do."""
         claim = self.queue.claim(self.name, tuple(self.handlers))
         if claim is None:
             return False
-        ctx = JobContext(self.queue, claim)
+        ctx = JobContext(self.queue, claim, stop)
         beat_stop = threading.Event()
         beat = threading.Thread(target=self._beat, args=(ctx, beat_stop), daemon=True,
                                 name=f"lease-{claim.job_id}")
@@ -87,8 +96,11 @@ class Worker:
             if not ctx.completed:
                 ctx.complete()
         except Cancelled:
-            self.queue._note_attempt(claim, "cancelled")
+            self.queue.note_attempt(claim, "cancelled")
             log.info("job %s dropped: cancelled or taken back", claim.job_id)
+        except Interrupted:
+            self.queue.release(claim)
+            log.info("job %s given back: worker %s is stopping", claim.job_id, self.name)
         except JobError as err:
             self.queue.fail(claim, str(err), code=err.code, retry_in=err.retry_in)
         except Exception as err:  # noqa: BLE001 - any bug becomes a failed job, not a dead worker

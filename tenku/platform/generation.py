@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import update
 
-from tenku.jobs import Cancelled, JobContext, JobError
+from tenku.jobs import Cancelled, Interrupted, JobContext, JobError
 from tenku.platform.runtime import Runtime
 from tenku.platform.webhooks import enqueue_event
 from tenku.store.models import Video
@@ -78,7 +78,7 @@ def run_video_job(rt: Runtime, ctx: JobContext) -> None:
                     files[variant] = f"{prefix}/{name}"
         progress("store", 1.0)
         ctx.complete(lambda s: _completed(rt, s, claim.video_id, files))
-    except Cancelled:
+    except (Cancelled, Interrupted):
         rt.blobs.delete_prefix(prefix)
         raise
 
