@@ -13,7 +13,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from tenku.backends.registry import features
@@ -103,13 +103,11 @@ class VideoService:
             q = select(Video).where(Video.owner == key.id)
             if after:
                 cursor = self._owned(s, key, after, param="after")
-                at, cid = cursor.created_at, cursor.id
-                if desc:
-                    q = q.where(or_(Video.created_at < at, and_(Video.created_at == at,
-                                                                Video.id < cid)))
-                else:
-                    q = q.where(or_(Video.created_at > at, and_(Video.created_at == at,
-                                                                Video.id > cid)))
+                # a row-value comparison, so SQLite and PostgreSQL seek the
+                # (owner, created_at, id) index instead of walking the key's whole list
+                at = tuple_(Video.created_at, Video.id)
+                mark = tuple_(cursor.created_at, cursor.id)
+                q = q.where(at < mark if desc else at > mark)
             cols = (Video.created_at.desc(), Video.id.desc()) if desc else (Video.created_at,
                                                                             Video.id)
             rows = s.scalars(q.order_by(*cols).limit(limit + 1)).all()

@@ -24,7 +24,10 @@ def make_engine(url: str, *, writer: bool = True) -> Engine:
     reader engines keep SQLite's deferred transactions so reads never wait for writers."""
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    # FastAPI runs sync handlers on up to 40 threads: keep their connections pooled rather
+    # than opening (and re-running the PRAGMAs) on every request beyond the default 5.
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                           pool_size=20, max_overflow=20)
 
     @event.listens_for(engine, "connect")
     def _pragmas(conn, _record):
