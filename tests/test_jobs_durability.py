@@ -190,6 +190,8 @@ def test_sigkill_a_worker_mid_batch(kind, tmp_path):
             outcomes = _assert_each_job_finished_once(db, ids)
             assert outcomes["lost"] >= 2 and outcomes["completed"] == 6
             assert c.videos.download_content(ids[0]).content[4:8] == b"ftyp"
+            if kind == "embedded":  # killed attempts' files were removed; one video each
+                assert len(list((tmp_path / "blobs" / "videos").rglob("video.mp4"))) == 6
         finally:
             for w in workers:
                 w.stop()

@@ -81,6 +81,8 @@ def run_video_job(rt: Runtime, ctx: JobContext) -> None:
     except (Cancelled, Interrupted):
         rt.blobs.delete_prefix(prefix)
         raise
+    for earlier in range(1, claim.attempt):  # what killed attempts left behind
+        rt.blobs.delete_prefix(f"videos/{claim.video_id}/a{earlier}")
 
 
 def _generate(job: dict, out: Path, progress):

@@ -48,6 +48,7 @@ class Runtime:
         v.status, v.completed_at = "failed", time.time()
         v.error_code, v.error_message = code, message
         enqueue_event(s, self.settings, v.owner, "video.failed", v.id)
+        self.blobs.delete_prefix(f"videos/{v.id}")  # what its killed attempts left behind
 
     def handlers(self) -> dict:
         from tenku.platform.generation import run_video_job
