@@ -16,5 +16,9 @@ else:
         context.configure(connection=connection, target_metadata=Base.metadata,
                           render_as_batch=connection.dialect.name == "sqlite")
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # several API servers may start (and upgrade) at once: one migrates, the
+                # others wait and then find nothing left to do
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7467350)")
             context.run_migrations()
     engine.dispose()
