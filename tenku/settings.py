@@ -52,6 +52,8 @@ class Settings:
     poll_after_ms: int = 1000
     #: comma-separated terms whose prompts are refused (``moderation_blocked``)
     blocked_terms: str = ""
+    #: let ``input_reference[image_url]`` reach loopback and private networks (off: SSRF)
+    fetch_private_urls: bool = False
 
     @property
     def blob_dir(self) -> Path:
@@ -104,6 +106,11 @@ def load_settings(data_dir: str | Path | None = None, **overrides) -> Settings:
 
 
 def _coerce(name: str, env: str, raw, kind: str):
+    if kind == "bool":
+        text = str(raw).strip().lower()
+        if text not in ("1", "true", "yes", "on", "0", "false", "no", "off", ""):
+            raise ValueError(f"{env} must be true or false, got {raw!r}")
+        return text in ("1", "true", "yes", "on")
     try:
         if "int" in kind and "float" not in kind:
             return int(raw)

@@ -8,14 +8,16 @@
    model, size and seconds are inside OpenAI's enums, and is followed until it completes.
    Every refusal must be OpenAI's error envelope ``{"error": {message, type, param, code}}``
    with the status the official SDK maps to the right exception.
-2. Schemathesis generates requests from tenku's own ``/openapi.json`` for every operation and
-   sends them, with a valid key, to the app in-process (no workers, so nothing generates):
-   no request may get a 5xx, and every response must match what the document says.
+2. Schemathesis generates valid and invalid requests from tenku's own ``/openapi.json`` for
+   every operation and sends them, with a valid key, to the app in-process (no workers, so
+   nothing generates), once on SQLite and once on PostgreSQL: no request may get a 5xx, and
+   every response must match what the document says.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import os
@@ -26,13 +28,13 @@ import httpx
 import jsonschema
 import pytest
 import schemathesis
-from schemathesis import GenerationMode, checks
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from schemathesis import GenerationMode, checks
 
-from live import Server, base_env, create_key
+from live import Server, base_env, create_key, postgres_database
 
 OPENAI = json.loads((Path(__file__).parent / "data" / "openai-videos-openapi.json").read_text())
 _OPENAI_URI = "urn:tenku-test:openai-videos-openapi"
@@ -230,7 +232,7 @@ def test_completed_video_downloads(api, sora_done, tmp_path):
 
 def test_remix_of_completed_video_is_an_openai_video_resource(api, sora_done):
     src = sora_done[-1]["id"]
-    r = api("POST", f"/v1/videos/{src}/remix", **form({"prompt": "the same, but the ball is blue"}))
+    r = api("POST", f"/v1/videos/{src}/remix", **form({"prompt": "the same ball, but blue"}))
     assert r.status_code == 200, r.text
     remix = conforms(r.json(), "VideoResource")
     assert remix["remixed_from_video_id"] == src and remix["id"] != src
@@ -311,6 +313,22 @@ def test_json_and_multipart_create_bodies_line_up(api):
 
 
 # -- errors -------------------------------------------------------------------------------------
+def test_openapi_documents_the_errors_it_sends(api):
+    """Every 4xx tenku documents is OpenAI's error envelope; none is FastAPI's 422, because a
+    bad parameter is answered with a 400 like any other bad value."""
+    doc = api.http.get("/openapi.json").json()
+    for path, operations in doc["paths"].items():
+        for method, op in operations.items():
+            assert "422" not in op["responses"], f"{method.upper()} {path}"
+            for status, response in op["responses"].items():
+                if status.startswith("4"):
+                    ref = response["content"]["application/json"]["schema"]["$ref"]
+                    assert ref == "#/components/schemas/ErrorBody", (method, path, status)
+    assert "HTTPValidationError" not in doc["components"]["schemas"]
+    assert_error(api("GET", "/v1/videos", params={"limit": "ten"}), 400, "invalid_value",
+                 "limit")
+
+
 def test_no_key_or_a_wrong_key_is_401(api, sora_created):
     vid = sora_created.json()["id"]
     for method, path in (("GET", "/v1/videos"), ("GET", f"/v1/videos/{vid}"),
@@ -335,6 +353,15 @@ def test_unknown_video_is_404(api):
         kw = {"json": {"prompt": "again"}} if method == "POST" else {}
         assert_error(api(method, path, **kw), 404, "video_not_found", "video_id")
     assert_error(api("GET", "/v1/nothing/here"), 404)
+
+
+def test_wrong_method_is_405_naming_every_method_served(api):
+    for method, path, allowed in (("PUT", "/v1/videos", {"GET", "POST"}),
+                                  ("PATCH", "/v1/videos/video_0123", {"GET", "DELETE"}),
+                                  ("GET", "/v1/videos/video_0123/remix", {"POST"})):
+        r = api(method, path)
+        assert_error(r, 405, "method_not_allowed")
+        assert set(r.headers["allow"].split(", ")) == allowed, (method, path)
 
 
 def test_another_keys_video_is_404(api, sora_created):
@@ -401,6 +428,11 @@ def test_bad_input_reference_is_400(api):
         "image_url": "data:image/png;base64,@@@"}}), 400, "invalid_image_url")
     assert_error(api("POST", "/v1/videos", json={**fields, "input_reference": {}}), 400,
                  "invalid_input_reference", "input_reference")
+    # the server does not fetch from itself or its private network on a client's behalf
+    ssrf = api("POST", "/v1/videos", json={**fields, "input_reference": {
+        "image_url": f"{api.http.base_url}/healthz"}})
+    assert_error(ssrf, 400, "invalid_image_url")
+    assert "private or local address" in ssrf.json()["error"]["message"]
     assert api.ids() == before
 
 
@@ -414,6 +446,65 @@ def test_corrupt_character_video_is_400(api, small_mp4):
     assert_error(api("POST", "/v1/videos/characters",
                      **form({"name": ""}, {"video": ("c.mp4", small_mp4, "video/mp4")})), 400,
                  param="name")
+
+
+def test_bodies_that_are_not_json_or_not_text_are_400(api):
+    """JSON the parser gives up on (nesting deeper than it goes, an integer over Python's
+    4300-digit limit) and text no database keeps (NUL, an unpaired surrogate) are the
+    client's mistake: 400, in every content type, with nothing stored."""
+    before = api.ids()
+    raw = {
+        "nested too deep": b'{"prompt": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        "integer over 4300 digits": b'{"prompt": "a ball", "seconds": ' + b"9" * 5000 + b"}",
+        "not UTF-8": b'{"prompt": "a ball \xff"}',
+        "not an object": b'["a ball"]',
+    }
+    for name, body in raw.items():
+        assert_error(api("POST", "/v1/videos", content=body,
+                         headers={"content-type": "application/json"}), 400, "invalid_json")
+    assert_error(api("POST", "/v1/webhook_endpoints", content=raw["nested too deep"],
+                     headers={"content-type": "application/json"}), 400, "invalid_json")
+
+    lone_surrogate = b'{"prompt": "a ball \\ud800 drops", "model": "tenku-sim-draft"}'
+    assert_error(api("POST", "/v1/videos", content=lone_surrogate,
+                     headers={"content-type": "application/json"}), 400, "invalid_value",
+                 "prompt")
+    emoji = b'{"prompt": "a ball \\ud83c\\udfc0 drops", "model": "sora-2", "size": "1280x720"}'
+    r = api("POST", "/v1/videos", content=emoji, headers={"content-type": "application/json"})
+    assert r.status_code == 200 and r.json()["prompt"] == "a ball \U0001f3c0 drops"
+    api("DELETE", f"/v1/videos/{r.json()['id']}")
+    for kw, param in (
+        (form({"prompt": "a ball\x00drops", **TINY}), "prompt"),
+        ({"json": {"prompt": "a ball", **TINY, "characters": ["char_\x00"]}}, "characters"),
+        ({"json": {"prompt": "a ball", **SORA, "input_reference": {
+            "image_url": "https://example.com/\x00.png"}}}, "input_reference"),
+        ({"data": {"prompt": "a ball", "model": "sora-2\x00"}}, "model"),
+    ):
+        assert_error(api("POST", "/v1/videos", **kw), 400, "invalid_value", param)
+    assert_error(api("POST", "/v1/videos/edits",
+                     json={"prompt": "again", "video": {"id": "video_\x00"}}), 400,
+                 "invalid_value", "video")
+    assert_error(api("POST", "/v1/webhook_endpoints",
+                     json={"url": "https://example.com/\x00", "event_types": ["video.completed"]}),
+                 400, "invalid_value", "url")
+    assert_error(api("POST", "/v1/videos/characters", **form({"name": "Nul\x00"})), 400,
+                 "invalid_value", "name")
+    assert api.ids() == before
+
+
+def test_seconds_in_digits_int_cannot_read_is_400(api):
+    for seconds in ("²", "①"):
+        assert_error(api("POST", "/v1/videos", json={"prompt": "a ball", **TINY,
+                                                     "seconds": seconds}),
+                     400, "invalid_seconds", "seconds")
+
+
+def test_character_video_with_an_unknown_codec_is_400(api, small_mp4):
+    at = small_mp4.index(b"avc1", small_mp4.index(b"stsd"))
+    unknown = small_mp4[:at] + b"zzzz" + small_mp4[at + 4:]
+    assert_error(api("POST", "/v1/videos/characters",
+                     **form({"name": "Odd"}, {"video": ("c.mp4", unknown, "video/mp4")})),
+                 400, "invalid_video", "video")
 
 
 def test_body_over_the_limit_is_413(api):
@@ -462,31 +553,36 @@ CHECKS = [checks.not_a_server_error, checks.status_code_conformance,
           checks.response_schema_conformance, checks.negative_data_rejection]
 
 
-@pytest.fixture(scope="module")
-def fuzz(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def fuzz(request, tmp_path_factory):
     """tenku's OpenAPI, loaded from the app running in-process with no workers (queued jobs
     just wait) and a per-key job limit high enough that generated creates are judged on what
-    they say, plus a valid key for it."""
+    they say, plus a valid key for it; once on each database (PostgreSQL refuses text SQLite
+    takes, such as NUL characters)."""
     from tenku.api import create_app
     from tenku.platform.keys import create_key as make_key
     from tenku.settings import load_settings
     from tenku.store.db import Database, upgrade
 
-    cfg = load_settings(tmp_path_factory.mktemp("fuzz"), executor="none", workers=0,
-                        max_concurrent_jobs=1_000_000)
-    upgrade(cfg.database_url)
-    db = Database(cfg.database_url)
-    try:
-        with db.session() as s:
-            _, secret = make_key(s, "schemathesis")
-    finally:
-        db.dispose()
-    app = create_app(cfg, start_workers=False)
-    return schemathesis.openapi.from_asgi("/openapi.json", app), secret
+    with contextlib.ExitStack() as stack:
+        url = (stack.enter_context(postgres_database()) if request.param == "postgresql"
+               else None)
+        cfg = load_settings(tmp_path_factory.mktemp("fuzz"), executor="none", workers=0,
+                            max_concurrent_jobs=1_000_000, database_url=url)
+        upgrade(cfg.database_url)
+        db = Database(cfg.database_url)
+        try:
+            with db.session() as s:
+                _, secret = make_key(s, "schemathesis")
+        finally:
+            db.dispose()
+        app = create_app(cfg, start_workers=False)
+        yield schemathesis.openapi.from_asgi("/openapi.json", app), secret, request.param
+        app.state.services.rt.db.dispose()  # let the database be dropped
 
 
 def test_fuzzed_operations_are_every_documented_operation(fuzz):
-    schema, _ = fuzz
+    schema, _, _ = fuzz
     found = sorted(op.ok().label for op in schema.get_all_operations())
     assert found == sorted(OPERATIONS)
 
@@ -495,7 +591,7 @@ def test_fuzzed_operations_are_every_documented_operation(fuzz):
 def test_tenku_openapi_never_5xx_and_matches_itself(fuzz, label):
     """Valid and invalid requests alike (with a valid key) never get a server error, and every
     answer has a documented status, content type and schema."""
-    schema, secret = fuzz
+    schema, secret, db = fuzz
     op = schema.find_operation_by_label(label)
     cases = st.one_of(op.as_strategy(GenerationMode.POSITIVE),
                       op.as_strategy(GenerationMode.NEGATIVE))
@@ -506,3 +602,22 @@ def test_tenku_openapi_never_5xx_and_matches_itself(fuzz, label):
         case.call_and_validate(headers={"Authorization": f"Bearer {secret}"}, checks=CHECKS)
 
     check()
+
+
+NUL_IDS = {
+    "GET /v1/videos/{video_id}": {"path_parameters": {"video_id": "video_\x00"}},
+    "DELETE /v1/videos/{video_id}": {"path_parameters": {"video_id": "video_\x00"}},
+    "GET /v1/videos": {"query": {"after": "video_\x00"}},
+    "GET /v1/videos/characters/{character_id}": {"path_parameters": {"character_id": "c\x00"}},
+    "GET /v1/webhook_endpoints/{endpoint_id}": {"path_parameters": {"endpoint_id": "we_\x00"}},
+}
+
+
+@pytest.mark.parametrize("label", NUL_IDS)
+def test_an_id_no_database_can_hold_is_404(fuzz, label):
+    """``%00`` in an id or cursor names nothing: 404, not PostgreSQL's DataError as a 500."""
+    schema, secret, db = fuzz
+    case = schema.find_operation_by_label(label).Case(**NUL_IDS[label])
+    r = case.call(headers={"Authorization": f"Bearer {secret}"})
+    assert r.status_code == 404, r.text
+    jsonschema.validate(r.json(), ERROR)

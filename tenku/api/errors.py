@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from tenku.platform.errors import ServiceError
 
@@ -42,7 +43,7 @@ def install(app: FastAPI) -> None:
                           "for the endpoints this server has.", code="unknown_url")
         if err.status_code == 405:
             return _error(405, f"{req.method} is not allowed on {req.url.path}.",
-                          code="method_not_allowed", headers=err.headers)
+                          code="method_not_allowed", headers=_allow(req) or err.headers)
         return _error(err.status_code, str(err.detail), headers=err.headers)
 
     @app.exception_handler(Exception)
@@ -50,3 +51,35 @@ def install(app: FastAPI) -> None:
         log.exception("unhandled error on %s %s", req.method, req.url.path)
         return _error(500, "The server had an error while processing your request.",
                       type_="server_error", code="internal_error")
+
+    _document_400_not_422(app)
+
+
+def _allow(req: Request) -> dict[str, str] | None:
+    """Starlette's 405 names only the methods of the first route whose path matched, so
+    ``PUT /v1/videos`` said ``Allow: POST`` although ``GET`` is served there too. Ask the
+    router which methods it would route on this path instead."""
+    methods = [m for m in ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+               if any(route.matches({**req.scope, "method": m})[0] == Match.FULL
+                      for route in req.app.router.routes)]
+    return {"allow": ", ".join(methods)} if methods else None
+
+
+def _document_400_not_422(app: FastAPI) -> None:
+    """FastAPI documents a 422 ``HTTPValidationError`` on every operation with parameters, but
+    ``_validation`` above answers those requests with a 400 in OpenAI's shape (the 400
+    ``ErrorBody`` each route documents). Drop the 422s from ``/openapi.json`` so the document
+    lists only what the server sends, and clients generated from it expect the right error."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = build()
+            for path in schema.get("paths", {}).values():
+                for operation in path.values():
+                    operation.get("responses", {}).pop("422", None)
+            for name in ("HTTPValidationError", "ValidationError"):
+                schema.get("components", {}).get("schemas", {}).pop(name, None)
+        return app.openapi_schema
+
+    app.openapi = openapi

@@ -13,6 +13,7 @@ from starlette.datastructures import UploadFile
 from tenku.platform.errors import InvalidRequest
 
 _BRACKET = re.compile(r"^([^\[\]]+)\[([^\[\]]*)\]$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 async def read_body(request: Request, max_bytes: int) -> tuple[dict, dict[str, bytes]]:
@@ -21,11 +22,15 @@ async def read_body(request: Request, max_bytes: int) -> tuple[dict, dict[str, b
         raw = await request.body()
         try:
             data = json.loads(raw or b"{}")
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        except (ValueError, RecursionError) as err:
+            # ValueError: malformed JSON, bytes that are not UTF-8, and also an integer
+            # literal over Python's 4300-digit limit; RecursionError: arrays or objects nested
+            # past the parser's depth. All are the client's body, not a server error.
             raise InvalidRequest(f"The request body is not valid JSON: {err}.",
                                  code="invalid_json") from None
         if not isinstance(data, dict):
             raise InvalidRequest("The JSON body must be an object.", code="invalid_json")
+        _check_text(data)
         return data, {}
     if ctype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         try:
@@ -53,9 +58,31 @@ async def read_body(request: Request, max_bytes: int) -> tuple[dict, dict[str, b
                 fields[name] = (prev if isinstance(prev, list) else [prev]) + [value]
             else:
                 fields[name] = value
+        _check_text(fields)
         return fields, files
     raise InvalidRequest("Send the body as multipart/form-data or application/json "
                          f"(got Content-Type {ctype or 'none'!r}).", code="invalid_content_type")
+
+
+def _check_text(fields: dict) -> None:
+    """Refuse text no database can keep: a NUL character (PostgreSQL text cannot hold one) or
+    an unpaired UTF-16 surrogate (JSON allows ``"\\ud800"``, but it cannot be encoded as
+    UTF-8, so SQLite's driver fails on it). Without this a prompt, name, id or URL holding
+    either is a 500 at the first write or lookup; the same 400 on every database instead.
+    Walks nested values without recursion, so a deeply nested body cannot exhaust the stack."""
+    for name, value in fields.items():
+        todo = [value]
+        while todo:
+            v = todo.pop()
+            if isinstance(v, str):
+                if "\x00" in v or _SURROGATE.search(v):
+                    raise InvalidRequest(f"'{name}' holds a NUL character or an unpaired "
+                                         "surrogate; send plain UTF-8 text.", param=name,
+                                         code="invalid_value")
+            elif isinstance(v, dict):
+                todo.extend(v.values())
+            elif isinstance(v, list):
+                todo.extend(v)
 
 
 def text_field(fields: dict, name: str, *, required: bool = False,

@@ -613,6 +613,8 @@ def _video_stream(container, p):
     still-image/text "video" (see :func:`_reject_non_video`)."""
     if not container.streams.video:
         raise MediaError(f"{p} has no video stream")
+    if container.streams.video[0].codec_context is None:
+        raise MediaError(f"{p} has a video stream in a codec FFmpeg cannot decode")
     _reject_non_video(container, p)
     return container.streams.video[0]
 

@@ -8,7 +8,7 @@ import secrets
 import time
 
 from tenku.platform import uploads
-from tenku.platform.errors import InvalidRequest, NotFound
+from tenku.platform.errors import InvalidRequest, NotFound, storable
 from tenku.platform.runtime import Runtime
 from tenku.store.models import ApiKey, Character
 
@@ -44,7 +44,7 @@ class CharacterService:
 
     def get(self, key: ApiKey, character_id: str) -> dict:
         with self.rt.db.read() as s:
-            c = s.get(Character, character_id)
+            c = s.get(Character, character_id) if storable(character_id) else None
             if c is None or c.owner != key.id:
                 raise NotFound(f"No character found with id '{character_id}'.",
                                param="character_id", code="character_not_found")

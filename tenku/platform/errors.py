@@ -27,8 +27,7 @@ class InvalidRequest(ServiceError):
 
 
 class Unauthorized(ServiceError):
-    status = 401
-    type = "authentication_error"
+    status = 401  # OpenAI sent type "invalid_request_error" with code "invalid_api_key"
 
 
 class Forbidden(ServiceError):
@@ -61,3 +60,9 @@ class RateLimited(ServiceError):
         super().__init__(message, code=code,
                          headers={"retry-after": str(seconds),
                                   "retry-after-ms": str(int(retry_after * 1000))})
+
+
+def storable(object_id) -> bool:
+    """Could ``object_id`` be a stored id at all? (PostgreSQL refuses NUL in text outright, so
+    a lookup of ``"video_\\x00"`` must be "not found" before it reaches the database.)"""
+    return isinstance(object_id, str) and "\x00" not in object_id and len(object_id) <= 200

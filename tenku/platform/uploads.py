@@ -44,12 +44,14 @@ def check_image(data: bytes, size: str, param: str = "input_reference") -> Uploa
                 raise InvalidRequest(f"'{param}' is {w}x{h} pixels; the video is {size}.",
                                      param=param, code="invalid_image_size")
             img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombError) as err:
-        if isinstance(err, InvalidRequest):
-            raise
-        raise InvalidRequest(f"'{param}' is not a readable image ({err}); upload a PNG, "
-                             "JPEG or WebP.", param=param, code="invalid_image") from None
+    except InvalidRequest:
+        raise
+    except UnidentifiedImageError:
+        raise InvalidRequest(f"'{param}' is not an image tenku can read; upload a PNG, JPEG "
+                             "or WebP.", param=param, code="invalid_image") from None
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
+        raise InvalidRequest(f"'{param}' is a damaged image ({err}); upload a PNG, JPEG or "
+                             "WebP.", param=param, code="invalid_image") from None
     if fmt not in IMAGE_TYPES:
         raise InvalidRequest(f"'{param}' is a {fmt} image; use PNG, JPEG or WebP.",
                              param=param, code="invalid_image_format")
@@ -60,8 +62,13 @@ def check_image(data: bytes, size: str, param: str = "input_reference") -> Uploa
     return Upload(data, IMAGE_TYPES[fmt], "." + fmt.lower().replace("jpeg", "jpg"))
 
 
-def read_image_url(url: str, param: str = "input_reference[image_url]") -> bytes:
-    """The bytes behind a ``data:image/...;base64,`` URL or an http(s) URL (10 s, 20 MB)."""
+def read_image_url(url: str, param: str = "input_reference[image_url]", *,
+                   allow_private: bool = False) -> bytes:
+    """The bytes behind a ``data:image/...;base64,`` URL or an http(s) URL (10 s, 20 MB).
+
+    Unless the operator allows it (``TENKU_FETCH_PRIVATE_URLS``), the server only fetches
+    from public addresses, checked again at every redirect, so a request cannot make it read
+    its own loopback or the private network behind it."""
     if url.startswith("data:"):
         head, _, payload = url.partition(",")
         if ";base64" not in head:
@@ -79,22 +86,45 @@ def read_image_url(url: str, param: str = "input_reference[image_url]") -> bytes
     import httpx
 
     try:
-        with httpx.stream("GET", url, timeout=10.0, follow_redirects=True) as r:
-            if r.status_code != 200:
-                raise InvalidRequest(f"fetching '{param}' gave HTTP {r.status_code}.",
-                                     param=param, code="invalid_image_url")
-            chunks, total = [], 0
-            for chunk in r.iter_bytes():
-                total += len(chunk)
-                if total > MAX_IMAGE_BYTES:
-                    raise TooLarge(f"the image at '{param}' is over "
-                                   f"{MAX_IMAGE_BYTES // (1024 * 1024)} MB.", param=param,
-                                   code="image_too_large")
-                chunks.append(chunk)
-            return b"".join(chunks)
+        for _hop in range(4):
+            if not allow_private:
+                _require_public(httpx.URL(url).host, param)
+            with httpx.stream("GET", url, timeout=10.0) as r:
+                if r.is_redirect and "location" in r.headers:
+                    url = str(r.url.join(r.headers["location"]))
+                    continue
+                if r.status_code != 200:
+                    raise InvalidRequest(f"fetching '{param}' gave HTTP {r.status_code}.",
+                                         param=param, code="invalid_image_url")
+                chunks, total = [], 0
+                for chunk in r.iter_bytes():
+                    total += len(chunk)
+                    if total > MAX_IMAGE_BYTES:
+                        raise TooLarge(f"the image at '{param}' is over "
+                                       f"{MAX_IMAGE_BYTES // (1024 * 1024)} MB.", param=param,
+                                       code="image_too_large")
+                    chunks.append(chunk)
+                return b"".join(chunks)
     except httpx.HTTPError as err:
         raise InvalidRequest(f"could not fetch '{param}': {err}", param=param,
                              code="invalid_image_url") from None
+    raise InvalidRequest(f"'{param}' redirects more than 3 times.", param=param,
+                         code="invalid_image_url")
+
+
+def _require_public(host: str, param: str) -> None:
+    import ipaddress
+    import socket
+
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (socket.gaierror, UnicodeError):
+        raise InvalidRequest(f"'{param}': the host {host!r} does not resolve.", param=param,
+                             code="invalid_image_url") from None
+    if not all(ipaddress.ip_address(a.split("%")[0]).is_global for a in addresses):
+        raise InvalidRequest(f"'{param}' points at a private or local address; this server "
+                             "only fetches images from public hosts (send the image itself, "
+                             "or a data: URL).", param=param, code="invalid_image_url")
 
 
 def check_video(data: bytes, param: str = "video") -> Upload:

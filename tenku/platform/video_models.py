@@ -73,7 +73,7 @@ def check_seconds(m: VideoModel, seconds, param: str = "seconds") -> str:
     if seconds is None or seconds == "":
         return "4"
     text = str(seconds).strip()
-    if isinstance(seconds, bool) or not text.isdigit():
+    if isinstance(seconds, bool) or not (text.isascii() and text.isdigit()):
         raise InvalidRequest(f"Invalid '{param}': expected a whole number of seconds as a "
                              f"string such as \"4\", got {seconds!r}.", param=param,
                              code="invalid_seconds")

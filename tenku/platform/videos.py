@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from tenku.backends.registry import features
 from tenku.jobs import JobQueue
 from tenku.platform import uploads
-from tenku.platform.errors import Conflict, InvalidRequest, NotFound, RateLimited
+from tenku.platform.errors import Conflict, InvalidRequest, NotFound, RateLimited, storable
 from tenku.platform.runtime import Runtime
 from tenku.platform.video_models import VideoModel, check_seconds, check_size, resolve
 from tenku.platform.webhooks import enqueue_event
@@ -74,7 +74,7 @@ class VideoService:
 
     # -- reading ---------------------------------------------------------------------------
     def _owned(self, s: Session, key: ApiKey, video_id: str, param: str = "video_id") -> Video:
-        v = s.get(Video, video_id) if isinstance(video_id, str) else None
+        v = s.get(Video, video_id) if storable(video_id) else None
         if v is None or v.owner != key.id:
             raise NotFound(f"No video found with id '{video_id}'.", param=param,
                            code="video_not_found")
@@ -229,7 +229,8 @@ class VideoService:
                                  "Files API. Upload the image as 'input_reference' or pass "
                                  "'input_reference[image_url]'.",
                                  param="input_reference", code="unsupported_feature")
-        data = ref.data if ref.data is not None else uploads.read_image_url(ref.image_url or "")
+        data = ref.data if ref.data is not None else uploads.read_image_url(
+            ref.image_url or "", allow_private=self.rt.settings.fetch_private_urls)
         uploads.check_image(data, size)
         if "input_reference" not in features(m.backend):
             raise InvalidRequest(f"The '{m.backend}' backend behind {m.name} cannot use a "

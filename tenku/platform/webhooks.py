@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenku.jobs import JobContext, JobError, JobQueue
-from tenku.platform.errors import InvalidRequest, NotFound
+from tenku.platform.errors import InvalidRequest, NotFound, storable
 from tenku.settings import Settings
 from tenku.store.models import ApiKey, WebhookEndpoint
 
@@ -112,7 +112,7 @@ class WebhookService:
         return endpoint_json(e, with_secret=True)
 
     def _owned(self, s: Session, key: ApiKey, endpoint_id: str) -> WebhookEndpoint:
-        e = s.get(WebhookEndpoint, endpoint_id)
+        e = s.get(WebhookEndpoint, endpoint_id) if storable(endpoint_id) else None
         if e is None or e.owner != key.id:
             raise NotFound(f"No webhook endpoint found with id '{endpoint_id}'.",
                            param="webhook_endpoint_id", code="webhook_endpoint_not_found")
