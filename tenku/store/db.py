@@ -71,6 +71,8 @@ def head_revision() -> str:
 
 
 def current_revision(url: str) -> str | None:
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return None  # no database yet (and do not create one by looking)
     engine = create_engine(url)
     try:
         if not inspect(engine).has_table("alembic_version"):
