@@ -8,7 +8,7 @@ compare them alike without time-zone surprises.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -120,3 +120,125 @@ class WebhookEndpoint(Base):
     secret: Mapped[str] = mapped_column(String(120))  # whsec_...; needed to sign, so kept
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+# -- the app: people, invites, sessions, posts and what people do with them ------------------
+class User(Base):
+    """A person using the app. ``principal`` is the API-key row that owns their videos, so the
+    app's generations run through the same video service and job engine as the API."""
+
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    username: Mapped[str] = mapped_column(String(30), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    principal: Mapped[str] = mapped_column(ForeignKey("api_keys.id"))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    bio: Mapped[str] = mapped_column(String(300), default="")
+    #: False: a plain reverse-chronological feed
+    personalize: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: "everyone" or "following" (for the chronological feed)
+    feed_scope: Mapped[str] = mapped_column(String(20), default="everyone")
+    #: "steer my feed" in the user's words, and its parsed embedding (see platform.feed)
+    steer: Mapped[str] = mapped_column(String(300), default="")
+    steer_vectors: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class Invite(Base):
+    __tablename__ = "invites"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                                   nullable=True, index=True)
+    used_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                                nullable=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    used_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class Session(Base):
+    """A signed-in browser. Only a SHA-256 of the cookie's token is kept."""
+
+    __tablename__ = "sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float)
+
+
+class Post(Base):
+    """A video posted to the feed. One post per video (a unique key), so two tabs posting the
+    same draft make one post."""
+
+    __tablename__ = "posts"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    video_id: Mapped[str] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"),
+                                          unique=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    caption: Mapped[str] = mapped_column(String(500), default="")
+    prompt: Mapped[str] = mapped_column(Text, default="")
+    #: the post this one remixes (kept when that post is deleted, for the chain's record)
+    remix_of: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    created_at: Mapped[float] = mapped_column(Float, index=True)
+    likes: Mapped[int] = mapped_column(Integer, default=0)
+    comments: Mapped[int] = mapped_column(Integer, default=0)
+    remixes: Mapped[int] = mapped_column(Integer, default=0)
+    completions: Mapped[int] = mapped_column(Integer, default=0)
+    #: sentence embedding of prompt + caption (for "steer my feed"), as a list of floats
+    embedding: Mapped[list | None] = mapped_column(JSON, nullable=True)
+
+
+class Like(Base):
+    __tablename__ = "likes"
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    post_id: Mapped[str] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"),
+                                         primary_key=True, index=True)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class Completion(Base):
+    """Someone watched a post to its end (counted once per person)."""
+
+    __tablename__ = "completions"
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    post_id: Mapped[str] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    post_id: Mapped[str] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    #: the comment this replies to; replies are one level deep
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"),
+                                                  nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class Follow(Base):
+    __tablename__ = "follows"
+    follower_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    followee_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                             primary_key=True, index=True)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class Notification(Base):
+    __tablename__ = "notifications"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: like, comment, reply, follow, remix
+    kind: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    post_id: Mapped[str | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"),
+                                                nullable=True)
+    comment_id: Mapped[str | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), nullable=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    read_at: Mapped[float | None] = mapped_column(Float, nullable=True)
