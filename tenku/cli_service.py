@@ -35,13 +35,20 @@ def add_commands(sub) -> None:
                     "once (default $TENKU_MAX_CONCURRENT_JOBS or 8)")
     data_arg(kc)
 
+    a = sub.add_parser("admin", help="app accounts")
+    as_ = a.add_subparsers(dest="admin_command", metavar="WHAT")
+    ac = as_.add_parser("create", help="create an admin account; prints its invite codes")
+    ac.add_argument("name", help="username: 3-30 letters, digits or underscores")
+    ac.add_argument("--password", required=True, help="at least 8 characters")
+    data_arg(ac)
+
     d = sub.add_parser("db", help="database schema")
     ds = d.add_subparsers(dest="db_command", metavar="WHAT")
     du = ds.add_parser("upgrade", help="apply migrations (SQLite or $TENKU_DATABASE_URL)")
     data_arg(du)
 
 
-COMMANDS = ("serve", "worker", "keys", "db")
+COMMANDS = ("serve", "worker", "keys", "admin", "db")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,6 +64,10 @@ def run(args: argparse.Namespace) -> int:
         if args.keys_command != "create":
             raise ValueError("use `tenku keys create [--name NAME] [--data DIR]`")
         return _keys_create(settings, args.name, args.max_jobs)
+    if args.command == "admin":
+        if args.admin_command != "create":
+            raise ValueError("use `tenku admin create NAME --password PASSWORD [--data DIR]`")
+        return _admin_create(settings, args.name, args.password)
     if args.command == "db":
         if args.db_command != "upgrade":
             raise ValueError("use `tenku db upgrade [--data DIR]`")
@@ -119,4 +130,24 @@ def _keys_create(settings, name: str, max_jobs: int | None) -> int:
     print(f"created API key {key.id}{f' ({name})' if name else ''} in {settings.data_dir}; "
           "it is shown only now:")
     print(secret)
+    return 0
+
+
+def _admin_create(settings, name: str, password: str) -> int:
+    from tenku.platform.accounts import AccountService
+    from tenku.platform.errors import ServiceError
+    from tenku.platform.runtime import Runtime
+    from tenku.store.db import upgrade
+
+    upgrade(settings.database_url)
+    rt = Runtime(settings)
+    try:
+        user, codes = AccountService(rt).create_admin(name, password)
+    except ServiceError as err:
+        raise ValueError(err.message) from None
+    finally:
+        rt.db.dispose()
+    print(f"created admin account {user.username} in {settings.data_dir}; its invite codes:")
+    for code in codes:
+        print(f"invite: {code}")
     return 0

@@ -54,6 +54,13 @@ class Settings:
     blocked_terms: str = ""
     #: let ``input_reference[image_url]`` reach loopback and private networks (off: SSRF)
     fetch_private_urls: bool = False
+    #: the app: invite codes each new account gets, and the videos it makes (long side in
+    #: pixels, quality preset)
+    invites_per_user: int = 4
+    app_long_side: int = 1280
+    app_quality: str = "standard"
+    #: days a signed-in browser stays signed in
+    session_days: float = 30.0
 
     @property
     def blob_dir(self) -> Path:

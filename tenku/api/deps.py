@@ -8,9 +8,11 @@ from dataclasses import dataclass
 import anyio
 from fastapi import Request
 
+from tenku.platform.accounts import AccountService
 from tenku.platform.characters import CharacterService
 from tenku.platform.keys import authenticate
 from tenku.platform.runtime import Runtime
+from tenku.platform.social import SocialService
 from tenku.platform.videos import VideoService
 from tenku.platform.webhooks import WebhookService
 from tenku.store.models import ApiKey
@@ -22,10 +24,13 @@ class Services:
     videos: VideoService
     characters: CharacterService
     webhooks: WebhookService
+    accounts: AccountService
+    social: SocialService
 
     @classmethod
     def build(cls, rt: Runtime) -> "Services":
-        return cls(rt, VideoService(rt), CharacterService(rt), WebhookService(rt.db))
+        return cls(rt, VideoService(rt), CharacterService(rt), WebhookService(rt.db),
+                   AccountService(rt), SocialService(rt))
 
     @property
     def settings(self):

@@ -84,6 +84,7 @@ class CreateVideoJson(BaseModel):
     size: str | None = Field(None, description="WxH, e.g. 720x1280 (default) or 1280x720")
     input_reference: ImageRef | None = None
     characters: list[str] | None = None
+    style: str | None = Field(None, description="tenku's look preset (default realistic)")
 
 
 class CreateVideoMultipart(BaseModel):

@@ -81,7 +81,7 @@ async def create_video(request: Request, response: Response, key: ApiKey = Depen
         key, prompt=text_field(fields, "prompt", required=True),
         model=text_field(fields, "model"), seconds=text_field(fields, "seconds", lenient=True),
         size=text_field(fields, "size"), reference=reference,
-        characters=_characters(fields)))
+        characters=_characters(fields), style=text_field(fields, "style")))
     _poll_header(response, svc)
     return result
 
@@ -117,6 +117,11 @@ def delete_video(video_id: str, key: ApiKey = Depends(api_key),
 def video_content(video_id: str, variant: str = "video", key: ApiKey = Depends(api_key),
                   svc: Services = Depends(services)):
     blob, media_type, filename = svc.videos.content(key, video_id, variant)
+    return blob_response(svc, blob, media_type, filename)
+
+
+def blob_response(svc: Services, blob: str, media_type: str, filename: str) -> Response:
+    """A stored file: from disk with range requests (video seeking), or streamed from S3."""
     path = svc.blobs.local_path(blob)
     if path is not None:
         return FileResponse(path, media_type=media_type, filename=filename,
@@ -194,6 +199,11 @@ async def video_events(video_id: str, key: ApiKey = Depends(api_key),
     """``event: progress`` with ``{video, stage}`` whenever status, stage or progress change,
     then one ``event: completed`` or ``event: failed`` and the stream ends. A comment line
     every 15 s keeps proxies from closing a quiet stream."""
+    return await progress_stream(svc, key, video_id)
+
+
+async def progress_stream(svc: Services, key: ApiKey, video_id: str) -> StreamingResponse:
+    """The SSE stream of one video (checked to exist for ``key`` before it starts)."""
     first = await anyio.to_thread.run_sync(svc.videos.stage, key, video_id)  # 404 before 200
 
     async def stream():

@@ -92,7 +92,8 @@ def _generate(job: dict, out: Path, progress):
     p = job["params"]
     try:
         return generate(job["prompt"], out=out, seconds=job["seconds"], size=job["size"],
-                        seed=p.get("seed", 0), backend=p.get("backend", "sim"),
+                        seed=p.get("seed", 0), style=p.get("style"),
+                        backend=p.get("backend", "sim"),
                         quality=p.get("quality", "standard"), progress=progress)
     except NothingToFilm as err:
         raise JobError(str(err), code="unfilmable_prompt") from None

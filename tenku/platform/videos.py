@@ -68,6 +68,17 @@ def check_prompt_text(prompt, param: str = "prompt") -> str:
     return prompt
 
 
+def check_style(style: str | None) -> str | None:
+    if style is None:
+        return None
+    from tenku.render.looks import STYLES
+
+    if style not in STYLES:
+        raise InvalidRequest(f"Unknown style '{style}': use one of {', '.join(STYLES)}.",
+                             param="style", code="invalid_style")
+    return style
+
+
 class VideoService:
     def __init__(self, rt: Runtime):
         self.rt = rt
@@ -145,17 +156,23 @@ class VideoService:
     # -- writing ---------------------------------------------------------------------------
     def create(self, key: ApiKey, *, prompt, model: str | None = None, seconds=None,
                size: str | None = None, reference: Reference | None = None,
-               characters: list[str] | None = None) -> dict:
+               characters: list[str] | None = None, style: str | None = None,
+               remix_of: str | None = None) -> dict:
+        """``style`` (a tenku look preset) and ``remix_of`` (the video, possibly another
+        account's, that the new one remixes) are tenku's additions for the app, which only
+        passes posted videos; the Videos API does not expose ``remix_of``."""
         prompt = check_prompt_text(prompt)
         m = resolve(model)
         size = check_size(m, size)
         seconds = check_seconds(m, seconds)
+        style = check_style(style)
         if reference is not None:
             self._check_reference(m, reference, size)
         if characters:
             self._check_characters(key, m, characters)
-        return self._submit(key, m, prompt=prompt, size=size, seconds=seconds, kind="create",
-                            params={})
+        return self._submit(key, m, prompt=prompt, size=size, seconds=seconds,
+                            kind="remix" if remix_of else "create", params={"style": style},
+                            parent=remix_of)
 
     def remix(self, key: ApiKey, video_id: str, prompt) -> dict:
         """A new video from a new prompt over the source's model, size, length and seed."""
@@ -220,7 +237,8 @@ class VideoService:
     def _derive(self, key: ApiKey, src: Video, prompt: str, kind: str) -> dict:
         m = resolve(src.model)
         return self._submit(key, m, prompt=prompt, size=src.size, seconds=src.seconds,
-                            kind=kind, params={"seed": src.params.get("seed", 0)},
+                            kind=kind, params={"seed": src.params.get("seed", 0),
+                                               "style": src.params.get("style")},
                             parent=src.id)
 
     def _check_reference(self, m: VideoModel, ref: Reference, size: str) -> None:
@@ -261,7 +279,7 @@ class VideoService:
                       status="queued", progress=0, prompt=prompt, size=size, seconds=seconds,
                       kind=kind, remixed_from_video_id=parent, created_at=now,
                       params={"backend": m.backend, "quality": m.quality,
-                              "seed": params.get("seed", 0)},
+                              "seed": params.get("seed", 0), "style": params.get("style")},
                       files={})
         blocked = check_prompt(prompt, settings.blocked_terms)
         with self.rt.db.session() as s:
