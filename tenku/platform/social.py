@@ -162,21 +162,21 @@ class SocialService:
         embedding = embed_post(prompt, caption)
         post = Post(id=_id("post"), video_id=video_id, user_id=user.id, caption=caption,
                     prompt=prompt, created_at=time.time(), embedding=embedding)
-        try:
-            with self.rt.db.session() as s:
-                if parent_video:
-                    parent = s.scalar(select(Post).where(Post.video_id == parent_video))
-                    if parent is not None:
-                        post.remix_of = parent.id
-                        parent.remixes += 1
-                        self._notify(s, parent.user_id, user, "remix", post_id=post.id)
-                s.add(post)
-                s.flush()
-                # posted videos stay for as long as the post does (drafts expire)
-                s.execute(update(Video).where(Video.id == video_id).values(expires_at=None))
-        except IntegrityError:
-            raise Conflict("That draft is already posted (perhaps from another tab).",
-                           param="video_id", code="already_posted") from None
+        with self.rt.db.session() as s:
+            parent = (s.scalar(select(Post).where(Post.video_id == parent_video))
+                      if parent_video else None)
+            post.remix_of = parent.id if parent is not None else None
+            s.add(post)
+            try:
+                s.flush()  # the unique video_id: a second tab's post stops here
+            except IntegrityError:
+                raise Conflict("That draft is already posted (perhaps from another tab).",
+                               param="video_id", code="already_posted") from None
+            if parent is not None:
+                parent.remixes += 1
+                self._notify(s, parent.user_id, user, "remix", post_id=post.id)
+            # posted videos stay for as long as the post does (drafts expire)
+            s.execute(update(Video).where(Video.id == video_id).values(expires_at=None))
         return self.get_post(user, post.id)
 
     def get_post(self, viewer: User, post_id: str) -> dict:
