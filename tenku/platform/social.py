@@ -51,6 +51,7 @@ class SocialService:
     def __init__(self, rt: Runtime):
         self.rt = rt
         self.videos = VideoService(rt)
+        self._feed = None  # one FeedService per app: it caches decoded post embeddings
 
     # -- lookups ----------------------------------------------------------------------------
     @staticmethod
@@ -192,6 +193,8 @@ class SocialService:
             return item
 
     def edit_post(self, user: User, post_id: str, caption) -> dict:
+        """A new caption; the post's embedding (what "steer my feed" matches) stays the one
+        made when it was posted, as the feed caches it."""
         caption = _text(caption, "caption", MAX_CAPTION, required=False)
         with self.rt.db.session() as s:
             p = self._post(s, post_id)
@@ -389,7 +392,9 @@ class SocialService:
     def feed(self, viewer: User, cursor: str | None = None, limit: int = 10) -> dict:
         from tenku.platform.feed import FeedService
 
-        cards, nxt = FeedService(self.rt.db).page(viewer.id, limit=limit, cursor=cursor)
+        if self._feed is None:
+            self._feed = FeedService(self.rt.db)
+        cards, nxt = self._feed.page(viewer.id, limit=limit, cursor=cursor)
         with self.rt.db.read() as s:
             posts = {p.id: p for p in s.scalars(select(Post).where(
                 Post.id.in_([c.post_id for c in cards])))}

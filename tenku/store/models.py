@@ -187,6 +187,9 @@ class Post(Base):
     #: sentence embedding of prompt + caption (for "steer my feed"), as a list of floats
     embedding: Mapped[list | None] = mapped_column(JSON, nullable=True)
 
+    #: a profile's posts and the feed's "followed creators" candidates, newest first
+    __table_args__ = (Index("ix_posts_user_created", "user_id", "created_at"),)
+
 
 class Like(Base):
     __tablename__ = "likes"

@@ -77,6 +77,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_posts_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_posts_remix_of'), ['remix_of'], unique=False)
         batch_op.create_index(batch_op.f('ix_posts_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('ix_posts_user_created', ['user_id', 'created_at'], unique=False)
 
     op.create_table('sessions',
     sa.Column('token_hash', sa.String(length=64), nullable=False),
@@ -163,6 +164,7 @@ def downgrade() -> None:
 
     op.drop_table('sessions')
     with op.batch_alter_table('posts', schema=None) as batch_op:
+        batch_op.drop_index('ix_posts_user_created')
         batch_op.drop_index(batch_op.f('ix_posts_user_id'))
         batch_op.drop_index(batch_op.f('ix_posts_remix_of'))
         batch_op.drop_index(batch_op.f('ix_posts_created_at'))
