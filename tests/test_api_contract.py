@@ -540,6 +540,23 @@ OPERATIONS = [
     "GET /v1/webhook_endpoints", "GET /v1/webhook_endpoints/{endpoint_id}",
     "DELETE /v1/webhook_endpoints/{endpoint_id}", "GET /v1/models",
 ]
+# The app's JSON API, fuzzed with a signed-in session (cookie + CSRF header) as well as the key.
+APP_OPERATIONS = [
+    "POST /api/signup", "POST /api/login", "GET /api/me", "PATCH /api/me", "POST /api/videos",
+    "GET /api/drafts", "DELETE /api/drafts/{video_id}", "GET /api/videos/{video_id}/events",
+    "GET /api/videos/{video_id}/content", "POST /api/posts", "GET /api/posts/{post_id}",
+    "PATCH /api/posts/{post_id}", "DELETE /api/posts/{post_id}",
+    "GET /api/posts/{post_id}/media", "GET /api/posts/{post_id}/remix",
+    "POST /api/posts/{post_id}/like", "DELETE /api/posts/{post_id}/like",
+    "POST /api/posts/{post_id}/complete", "GET /api/posts/{post_id}/comments",
+    "POST /api/posts/{post_id}/comments", "DELETE /api/comments/{comment_id}", "GET /api/feed",
+    "GET /api/users/{username}", "GET /api/users/{username}/followers",
+    "POST /api/users/{username}/follow", "DELETE /api/users/{username}/follow",
+    "GET /api/notifications", "POST /api/notifications/read", "GET /api/search",
+]
+# Ending the fuzzer's own session would make the rest of the run merely "signed out";
+# tests/test_app_api.py drives these three.
+SESSION_ENDERS = ["POST /api/logout", "POST /api/logout-everywhere", "DELETE /api/me"]
 
 
 # Examples per operation and generation mode; raise it locally for a longer hunt.
@@ -577,21 +594,26 @@ def fuzz(request, tmp_path_factory):
         finally:
             db.dispose()
         app = create_app(cfg, start_workers=False)
-        yield schemathesis.openapi.from_asgi("/openapi.json", app), secret, request.param
+        accounts = app.state.services.accounts
+        accounts.create_admin("fuzzer", "fuzzing password")
+        signed = accounts.login(username="fuzzer", password="fuzzing password")
+        headers = {"Authorization": f"Bearer {secret}", "X-CSRF-Token": signed.csrf,
+                   "Cookie": f"tenku_session={signed.token}"}
+        yield schemathesis.openapi.from_asgi("/openapi.json", app), headers, request.param
         app.state.services.rt.db.dispose()  # let the database be dropped
 
 
 def test_fuzzed_operations_are_every_documented_operation(fuzz):
     schema, _, _ = fuzz
     found = sorted(op.ok().label for op in schema.get_all_operations())
-    assert found == sorted(OPERATIONS)
+    assert found == sorted(OPERATIONS + APP_OPERATIONS + SESSION_ENDERS)
 
 
-@pytest.mark.parametrize("label", OPERATIONS)
+@pytest.mark.parametrize("label", OPERATIONS + APP_OPERATIONS)
 def test_tenku_openapi_never_5xx_and_matches_itself(fuzz, label):
-    """Valid and invalid requests alike (with a valid key) never get a server error, and every
-    answer has a documented status, content type and schema."""
-    schema, secret, db = fuzz
+    """Valid and invalid requests alike (with a valid key and a signed-in session) never get
+    a server error, and every answer has a documented status, content type and schema."""
+    schema, headers, db = fuzz
     op = schema.find_operation_by_label(label)
     cases = st.one_of(op.as_strategy(GenerationMode.POSITIVE),
                       op.as_strategy(GenerationMode.NEGATIVE))
@@ -599,7 +621,7 @@ def test_tenku_openapi_never_5xx_and_matches_itself(fuzz, label):
     @settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
     @given(case=cases)
     def check(case):
-        case.call_and_validate(headers={"Authorization": f"Bearer {secret}"}, checks=CHECKS)
+        case.call_and_validate(headers=headers, checks=CHECKS)
 
     check()
 
@@ -616,8 +638,8 @@ NUL_IDS = {
 @pytest.mark.parametrize("label", NUL_IDS)
 def test_an_id_no_database_can_hold_is_404(fuzz, label):
     """``%00`` in an id or cursor names nothing: 404, not PostgreSQL's DataError as a 500."""
-    schema, secret, db = fuzz
+    schema, headers, db = fuzz
     case = schema.find_operation_by_label(label).Case(**NUL_IDS[label])
-    r = case.call(headers={"Authorization": f"Bearer {secret}"})
+    r = case.call(headers=headers)
     assert r.status_code == 404, r.text
     jsonschema.validate(r.json(), ERROR)

@@ -8,13 +8,18 @@ from __future__ import annotations
 import anyio
 from fastapi import APIRouter, Depends, Request, Response
 
+from tenku.api import schemas
 from tenku.api.deps import Services, services
 from tenku.api.forms import read_body
 from tenku.platform.accounts import SignedIn, user_json
 from tenku.platform.errors import Forbidden, Unauthorized
 from tenku.store.models import User
 
-router = APIRouter(prefix="/api", tags=["app"])
+router = APIRouter(prefix="/api", tags=["app"], responses=schemas.ERRORS | {
+    403: {"model": schemas.ErrorBody, "description": "missing or wrong CSRF token"}})
+SSE = {200: {"content": {"text/event-stream": {}}}}
+MEDIA = {200: {"content": {"video/mp4": {}, "image/webp": {}, "image/jpeg": {},
+                           "text/vtt": {}}}}
 COOKIE = "tenku_session"
 SAFE = ("GET", "HEAD", "OPTIONS")
 
@@ -128,7 +133,8 @@ def _principal(svc: Services, user: User):
     return svc.accounts.principal(user)
 
 
-@router.get("/videos/{video_id}/events", summary="Live progress of my video (SSE)")
+@router.get("/videos/{video_id}/events", summary="Live progress of my video (SSE)",
+            response_class=Response, responses=SSE)
 async def draft_events(video_id: str, user: User = Depends(signed_in),
                        svc: Services = Depends(services)):
     from tenku.api.videos import progress_stream
@@ -137,7 +143,8 @@ async def draft_events(video_id: str, user: User = Depends(signed_in),
     return await progress_stream(svc, key, video_id)
 
 
-@router.get("/videos/{video_id}/content", summary="A draft's video, thumbnail or spritesheet")
+@router.get("/videos/{video_id}/content", summary="A draft's video, thumbnail or spritesheet",
+            response_class=Response, responses=MEDIA)
 def draft_content(video_id: str, variant: str = "video", user: User = Depends(signed_in),
                   svc: Services = Depends(services)):
     from tenku.api.videos import blob_response
@@ -173,7 +180,8 @@ def delete_post(post_id: str, user: User = Depends(signed_in),
     return svc.social.delete_post(user, post_id)
 
 
-@router.get("/posts/{post_id}/media", summary="A posted video's file")
+@router.get("/posts/{post_id}/media", summary="A posted video's file",
+            response_class=Response, responses=MEDIA)
 def post_media(post_id: str, variant: str = "video", user: User = Depends(signed_in),
                svc: Services = Depends(services)):
     from tenku.api.videos import blob_response
