@@ -7,6 +7,8 @@ import subprocess
 
 from live import TENKU, base_env
 
+from tenku.store.db import head_revision
+
 
 def run(*args, env) -> subprocess.CompletedProcess:
     return subprocess.run([TENKU, *args], env=env, capture_output=True, text=True, timeout=120)
@@ -18,7 +20,7 @@ def test_db_upgrade_then_keys_then_a_worker_that_checks_the_schema(tmp_path):
     refused = run("worker", "--data", str(fresh), env=env)
     assert refused.returncode == 2 and "run `tenku db upgrade`" in refused.stderr
     up = run("db", "upgrade", "--data", str(fresh), env=env)
-    assert up.returncode == 0 and "migration 0001" in up.stdout
+    assert up.returncode == 0 and f"migration {head_revision()}" in up.stdout
     assert run("db", "upgrade", "--data", str(fresh), env=env).returncode == 0  # idempotent
     made = run("keys", "create", "--name", "ci", "--data", str(fresh), env=env)
     lines = made.stdout.strip().splitlines()
