@@ -29,8 +29,7 @@ expect.set_options(timeout=10_000)
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--autoplay-policy=no-user-gesture-required"]
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PASSWORD = "correct horse battery"
 PHONE = dict(viewport={"width": 375, "height": 812}, device_scale_factor=2, is_mobile=True,
              has_touch=True, permissions=["clipboard-read", "clipboard-write"])
@@ -212,8 +211,14 @@ def test_bad_invite_wrong_password_and_missing_csrf_are_refused(site, browser):
         page.get_by_role("button", name="Save").click()
     assert resp.value.status == 200
     page.get_by_label("Steer my feed").fill("")
+    page.get_by_label("Bio").fill("I make <em>physics</em>")
     page.get_by_role("button", name="Save").click()
     expect(page.locator("[data-toast]")).to_have_text("Saved")
+    page.goto(url + "/u/ada")
+    ready(page, "profile")
+    expect(page.locator("[data-bio]")).to_have_text("I make <em>physics</em>")
+    page.get_by_role("link", name="Settings", exact=True).first.click()
+    ready(page, "settings")
 
     # signed out, pages send you to log in (and back afterwards)
     page.get_by_role("button", name="Log out", exact=True).click()

@@ -35,6 +35,11 @@ def app_size(orientation: str, long_side: int) -> str:
     return f"{short}x{long_side}" if orientation == "portrait" else f"{long_side}x{short}"
 
 
+def _orientation(size: str) -> str:
+    w, _, h = size.partition("x")
+    return "landscape" if int(w) > int(h) else "portrait"
+
+
 def _text(value, name: str, limit: int, *, required: bool) -> str:
     if value is None and not required:
         return ""
@@ -85,7 +90,7 @@ class SocialService:
                 Like.user_id == viewer.id, Like.post_id.in_([p.id for p in posts]))))
             following = set(s.scalars(select(Follow.followee_id).where(
                 Follow.follower_id == viewer.id, Follow.followee_id.in_(set(authors)))))
-        captions = {v.id: bool((v.files or {}).get("captions")) for v in s.scalars(
+        videos = {v.id: v for v in s.scalars(
             select(Video).where(Video.id.in_([p.video_id for p in posts])))}
         out = []
         for p in posts:
@@ -99,7 +104,10 @@ class SocialService:
                 "video_url": f"/api/posts/{p.id}/media?variant=video",
                 "thumbnail_url": f"/api/posts/{p.id}/media?variant=thumbnail",
                 "captions_url": (f"/api/posts/{p.id}/media?variant=captions"
-                                 if captions.get(p.video_id) else None),
+                                 if p.video_id in videos
+                                 and (videos[p.video_id].files or {}).get("captions") else None),
+                "orientation": _orientation(videos[p.video_id].size)
+                if p.video_id in videos else "portrait",
             }
             if reasons is not None:
                 item["reasons"] = reasons.get(p.id, [])
@@ -242,7 +250,6 @@ class SocialService:
         with self.rt.db.read() as s:
             p = self._post(s, post_id)
             v = s.get(Video, p.video_id)
-        w, h = (int(x) for x in v.size.split("x"))
         script = None
         blob = (v.files or {}).get("sidecar")
         if blob:
@@ -251,7 +258,7 @@ class SocialService:
                 self.rt.blobs.get_file(blob, path)
                 script = json.loads(path.read_text()).get("script")
         return {"post_id": p.id, "prompt": p.prompt, "seconds": int(v.seconds),
-                "orientation": "portrait" if h >= w else "landscape",
+                "orientation": _orientation(v.size),
                 "style": (v.params or {}).get("style") or "realistic", "script": script}
 
     # -- likes, completions, comments ---------------------------------------------------------

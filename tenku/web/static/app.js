@@ -948,8 +948,18 @@
     }
 
     listen() {
+      // a browser opens about six connections to a server over HTTP/1.1: a few live streams,
+      // and the rest of the queue follows the drafts list
+      if (streams >= MAX_STREAMS) {
+        poller.add(this);
+        return;
+      }
+      streams += 1;
       const es = new EventSource(`/api/videos/${enc(this.video.id)}/events`);
-      this.es = es;
+      let open = true;
+      const close = () => {
+        if (open) { open = false; streams -= 1; es.close(); }
+      };
       const data = (ev) => { try { return JSON.parse(ev.data); } catch { return {}; } };
       es.addEventListener("progress", (ev) => {
         const d = data(ev);
@@ -957,36 +967,61 @@
       });
       for (const kind of ["completed", "failed"]) {
         es.addEventListener(kind, (ev) => {
-          es.close();
+          close();
           const d = data(ev);
-          this.update(d.video || { status: kind }, d.stage);
-          if (this.onDone) this.onDone(this.video);
+          this.finish(d.video || { status: kind }, d.stage);
         });
       }
       es.addEventListener("deleted", () => {
-        es.close();
+        close();
         if (this.onGone) this.onGone();
       });
-      es.onerror = () => {
-        if (es.readyState === EventSource.CLOSED) this.poll();
+      es.onerror = () => { // it reconnects by itself unless the server refused it for good
+        if (es.readyState === EventSource.CLOSED) {
+          close();
+          poller.add(this);
+        }
       };
     }
 
-    async poll() { // the stream broke for good: ask the drafts list instead
-      for (let tries = 0; tries < 600; tries++) {
-        await new Promise((r) => setTimeout(r, 2000));
-        let list;
-        try { list = (await api("GET", "/api/drafts")).data || []; } catch { continue; }
-        const v = list.find((x) => x.id === this.video.id);
-        if (!v) { if (this.onGone) this.onGone(); return; }
-        this.update(v, null);
-        if (v.status === "completed" || v.status === "failed") {
-          if (this.onDone) this.onDone(this.video);
-          return;
-        }
-      }
+    finish(video, stage) {
+      this.update(video, stage);
+      if (this.onDone) this.onDone(this.video);
     }
   }
+
+  const MAX_STREAMS = 3;
+  let streams = 0;
+
+  /** Jobs without a stream of their own: one look at the drafts list every 2 s serves all. */
+  const poller = {
+    jobs: new Set(),
+    timer: 0,
+    add(job) {
+      this.jobs.add(job);
+      if (!this.timer) this.timer = setTimeout(() => this.tick(), 2000);
+    },
+    async tick() {
+      let list = null;
+      try { list = (await api("GET", "/api/drafts")).data || []; } catch { list = null; }
+      if (list) {
+        const byId = new Map(list.map((v) => [v.id, v]));
+        for (const job of this.jobs) {
+          const v = byId.get(job.video.id);
+          if (!v) {
+            this.jobs.delete(job);
+            if (job.onGone) job.onGone();
+          } else if (v.status === "completed" || v.status === "failed") {
+            this.jobs.delete(job);
+            job.finish(v, null);
+          } else {
+            job.update(v, null);
+          }
+        }
+      }
+      this.timer = this.jobs.size ? setTimeout(() => this.tick(), 2000) : 0;
+    },
+  };
 
   async function createPage() {
     const form = $('[data-form="create"]');
@@ -1340,6 +1375,7 @@
     form.elements.personalize.checked = !!me.personalize;
     form.elements.feed_scope.value = me.feed_scope === "following" ? "following" : "everyone";
     form.elements.steer.value = me.steer || "";
+    form.elements.bio.value = me.bio || "";
     $("[data-me-name]").textContent = "@" + me.username;
 
     form.addEventListener("submit", async (ev) => {
@@ -1351,6 +1387,7 @@
             personalize: form.elements.personalize.checked,
             feed_scope: form.elements.feed_scope.value,
             steer: form.elements.steer.value,
+            bio: form.elements.bio.value,
           });
           Object.assign(ME, r.user || {});
           toast("Saved");
