@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
 import signal
 import sys
 import threading
@@ -55,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
     from tenku.settings import load_settings
 
     if args.command == "serve":
+        # numpy's BLAS threads would spin against the request threads (feed ranking): one
+        # each is faster on a busy server (bench/feed.py). Only before numpy is imported.
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
         settings = load_settings(args.data, workers=args.workers, executor=args.executor)
         return _serve(settings, args.host, args.port)
     settings = load_settings(args.data)

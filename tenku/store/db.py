@@ -23,7 +23,12 @@ def make_engine(url: str, *, writer: bool = True) -> Engine:
     read-then-write such as claiming a job never fails half-way with "database is locked";
     reader engines keep SQLite's deferred transactions so reads never wait for writers."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        # psycopg prepares a statement after 5 runs and PostgreSQL then may switch to a
+        # generic plan that ignores the parameters: the feed's followed-creators query went
+        # from 5 ms to 30-290 ms that way (bench/feed.py). Plan every statement afresh.
+        args = {"prepare_threshold": None} if url.startswith("postgresql+psycopg") else {}
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                             connect_args=args)
     # FastAPI runs sync handlers on up to 40 threads: keep their connections pooled rather
     # than opening (and re-running the PRAGMAs) on every request beyond the default 5.
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},

@@ -185,7 +185,8 @@ class Post(Base):
     remixes: Mapped[int] = mapped_column(Integer, default=0)
     completions: Mapped[int] = mapped_column(Integer, default=0)
     #: sentence embedding of prompt + caption (for "steer my feed"), as a list of floats
-    embedding: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    #: deferred: only the feed's ranking reads it (by column), pages of posts never do
+    embedding: Mapped[list | None] = mapped_column(JSON, nullable=True, deferred=True)
 
     #: a profile's posts and the feed's "followed creators" candidates, newest first
     __table_args__ = (Index("ix_posts_user_created", "user_id", "created_at"),)
