@@ -36,7 +36,6 @@ import argparse
 import asyncio
 import os
 import random
-import re
 import secrets
 import signal
 import subprocess
@@ -45,7 +44,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import Fleet, free_port, service_env, tenku_cmd
+from harness import Fleet, free_port, keep_alive_client, service_env, tenku_cmd
 
 MODEL, SIZE, SECONDS = "tenku-sim-draft", "160x90", "1"
 JOB_PROMPT = "a ball drops"
@@ -53,7 +52,6 @@ STORED_PROMPT = "a basketball player shoots and misses, the ball bounces off the
 LEASE_SECONDS, MAX_ATTEMPTS = 3, 5
 #: the queue part gives up when no job settled for this long (the jobs left count as lost)
 STALL_SECONDS = 120
-CONTENT_LENGTH = re.compile(rb"\r\ncontent-length: *(\d+)", re.IGNORECASE)
 
 
 # -- subprocesses ------------------------------------------------------------------------
@@ -149,23 +147,8 @@ async def load(port: int, paths: list[str], key: str, clients: int, seconds: flo
     begin = time.perf_counter() + warmup
     end = begin + seconds
 
-    async def client(first: int) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        try:
-            i = first
-            while (t0 := time.perf_counter()) < end:
-                writer.write(requests[i % len(requests)])
-                i += clients
-                head = await reader.readuntil(b"\r\n\r\n")
-                await reader.readexactly(int(CONTENT_LENGTH.search(head)[1]))
-                if not head.startswith(b"HTTP/1.1 200"):
-                    raise RuntimeError(f"port {port}: {head.splitlines()[0].decode()}")
-                if t0 >= begin:
-                    latencies.append(time.perf_counter() - t0)
-        finally:
-            writer.close()
-
-    await asyncio.gather(*(client(c) for c in range(clients)))
+    await asyncio.gather(*(keep_alive_client(port, requests, c, clients, lambda t: t < end,
+                                             begin, latencies) for c in range(clients)))
     rate = len(latencies) / (time.perf_counter() - begin)
     latencies.sort()
     return (rate, 1000 * latencies[len(latencies) // 2],

@@ -78,13 +78,12 @@ from pathlib import Path
 
 import numpy as np
 
-from harness import Fleet, free_port, service_env, tenku_cmd
+from harness import Fleet, free_port, keep_alive_client, service_env, tenku_cmd
 
 PG_ADMIN = os.environ.get("TENKU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "bench-password"
 DAY = 86400.0
 SPAN_DAYS = 30
-CONTENT_LENGTH = re.compile(rb"\r\ncontent-length: *(\d+)", re.IGNORECASE)
 #: Gaussian noise per dimension added to a prompt's embedding (cosine ~0.93 to it in 384-d)
 NOISE = 0.02
 #: a row of the load goes on past --duration (up to 4x) until this many requests were timed
@@ -534,23 +533,8 @@ async def load(port: int, requests: list[tuple[str, str]], clients: int, seconds
     def going(t: float) -> bool:
         return t < end or (t < last and len(latencies) < at_least)
 
-    async def client(first: int) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        try:
-            i = first
-            while going(t0 := time.perf_counter()):
-                writer.write(raw[i % len(raw)])
-                i += clients
-                head = await reader.readuntil(b"\r\n\r\n")
-                await reader.readexactly(int(CONTENT_LENGTH.search(head)[1]))
-                if not head.startswith(b"HTTP/1.1 200"):
-                    raise RuntimeError(f"port {port}: {head.splitlines()[0].decode()}")
-                if t0 >= begin:
-                    latencies.append(time.perf_counter() - t0)
-        finally:
-            writer.close()
-
-    await asyncio.gather(*(client(c) for c in range(clients)),
+    await asyncio.gather(*(keep_alive_client(port, raw, c, clients, going, begin, latencies)
+                           for c in range(clients)),
                          *([mark()] if meter else []))
     rate = len(latencies) / (time.perf_counter() - begin)  # the last replies included
     cpu = (0.0, 0.0)

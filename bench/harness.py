@@ -3,7 +3,9 @@ fleet of subprocesses that are always stopped, however a run ends."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -82,3 +84,27 @@ class Fleet:
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
+
+
+CONTENT_LENGTH = re.compile(rb"\r\ncontent-length: *(\d+)", re.IGNORECASE)
+
+
+async def keep_alive_client(port: int, requests: list[bytes], first: int, stride: int,
+                            going, begin: float, latencies: list[float]) -> None:
+    """One HTTP/1.1 keep-alive connection sending ``requests[first::stride]`` round and round
+    while ``going(now)``; appends the latency of each reply that started after ``begin``.
+    (httpx would spend the cores this shares with the servers.)"""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        i = first
+        while going(t0 := time.perf_counter()):
+            writer.write(requests[i % len(requests)])
+            i += stride
+            head = await reader.readuntil(b"\r\n\r\n")
+            await reader.readexactly(int(CONTENT_LENGTH.search(head)[1]))
+            if not head.startswith(b"HTTP/1.1 200"):
+                raise RuntimeError(f"port {port}: {head.splitlines()[0].decode()}")
+            if t0 >= begin:
+                latencies.append(time.perf_counter() - t0)
+    finally:
+        writer.close()
