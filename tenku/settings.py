@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 EXECUTORS = ("inprocess", "ray", "none")
@@ -61,13 +61,6 @@ class Settings:
     app_quality: str = "standard"
     #: days a signed-in browser stays signed in
     session_days: float = 30.0
-
-    @property
-    def blob_dir(self) -> Path:
-        return Path(self.blobs)
-
-    def with_overrides(self, **changes) -> "Settings":
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
 def default_data_dir() -> Path:

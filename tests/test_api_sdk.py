@@ -215,8 +215,11 @@ def test_progress_streams_as_server_sent_events(service):
     assert events[-1][0] == "completed"
     progress = [e["video"]["progress"] for _, e in events]
     assert progress == sorted(progress) and progress[-1] == 100
-    stages = {e["stage"] for _, e in events}
-    assert "render" in stages or len(events) >= 2
+    # the stages seen arrive in pipeline order and end at "done"
+    order = ["plan", "simulate", "sound", "render", "encode", "store", "done"]
+    seen = [e["stage"] for _, e in events if e["stage"] is not None]
+    assert seen[-1] == "done" and seen == sorted(seen, key=order.index)
+    assert [n for n, _ in events[:-1]] == ["progress"] * (len(events) - 1)
 
 
 class _Receiver(BaseHTTPRequestHandler):

@@ -43,8 +43,8 @@ pytestmark = pytest.mark.timeout(240)
 # -- fixtures ---------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
+    # a missing browser fails the run (the README installs it), never skips it silently
+    assert Path(CHROMIUM).exists(), "install Debian's chromium: apt-get install -y chromium"
     data = tmp_path_factory.mktemp("web")
     env = base_env(data, TENKU_APP_LONG_SIDE="320", TENKU_APP_QUALITY="draft",
                    TENKU_INVITES_PER_USER="3")

@@ -3,6 +3,7 @@ the configured workers on startup and stops them on shutdown."""
 
 from __future__ import annotations
 
+import json
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -23,36 +24,32 @@ class BodyLimit:
     def __init__(self, app, max_bytes: int):
         self.app, self.max_bytes = app, max_bytes
 
+    def _error(self) -> TooLarge:
+        return TooLarge(f"The request body is over {self.max_bytes / (1024 * 1024):g} MB.",
+                        code="request_too_large")
+
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        limit = self.max_bytes
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            return await _too_large(send, limit)
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            body = json.dumps(self._error().body()).encode()
+            await send({"type": "http.response.start", "status": 413,
+                        "headers": [(b"content-type", b"application/json"),
+                                    (b"content-length", str(len(body)).encode())]})
+            return await send({"type": "http.response.body", "body": body})
         seen = 0
 
         async def counted():
+            # past the limit mid-stream: the handler's read raises, the error handler answers
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > limit:
-                raise TooLarge(f"The request body is over {limit // (1024 * 1024)} MB.",
-                               code="request_too_large")
+            if seen > self.max_bytes:
+                raise self._error()
             return message
 
         return await self.app(scope, counted, send)
-
-
-async def _too_large(send, limit: int) -> None:
-    import json
-
-    body = json.dumps(TooLarge(f"The request body is over {limit // (1024 * 1024)} MB.",
-                               code="request_too_large").body()).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
 
 
 def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:

@@ -129,17 +129,13 @@ def delete_draft(video_id: str, user: User = Depends(signed_in),
     return svc.social.delete_draft(user, video_id)
 
 
-def _principal(svc: Services, user: User):
-    return svc.accounts.principal(user)
-
-
 @router.get("/videos/{video_id}/events", summary="Live progress of my video (SSE)",
             response_class=Response, responses=SSE)
 async def draft_events(video_id: str, user: User = Depends(signed_in),
                        svc: Services = Depends(services)):
     from tenku.api.videos import progress_stream
 
-    key = await _run(_principal, svc, user)
+    key = await _run(svc.accounts.principal, user)
     return await progress_stream(svc, key, video_id)
 
 
@@ -149,7 +145,8 @@ def draft_content(video_id: str, variant: str = "video", user: User = Depends(si
                   svc: Services = Depends(services)):
     from tenku.api.videos import blob_response
 
-    blob, media_type, name = svc.videos.content(_principal(svc, user), video_id, variant)
+    blob, media_type, name = svc.videos.content(svc.accounts.principal(user), video_id,
+                                                variant)
     return blob_response(svc, blob, media_type, name)
 
 

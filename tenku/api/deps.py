@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import anyio
 from fastapi import Request
@@ -26,6 +26,10 @@ class Services:
     webhooks: WebhookService
     accounts: AccountService
     social: SocialService
+    #: authenticated keys by Authorization header, kept KEY_CACHE_SECONDS: a busy client's
+    #: requests then skip a database round trip and a thread hop each (bench/api.py). Per
+    #: app, since each app has its own database.
+    keys: dict[str, tuple[ApiKey, float]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, rt: Runtime) -> "Services":
@@ -49,26 +53,23 @@ def services(request: Request) -> Services:
     return request.app.state.services
 
 
-#: authenticated keys by Authorization header, for KEY_CACHE_SECONDS: a busy client's requests
-#: then skip a database round trip and a thread hop each (bench/api.py)
 KEY_CACHE_SECONDS = 5.0
-_keys: dict[str, tuple[ApiKey, float]] = {}
 
 
 async def api_key(request: Request) -> ApiKey:
+    svc: Services = request.app.state.services
     header = request.headers.get("authorization") or ""
-    hit = _keys.get(header)
+    hit = svc.keys.get(header)
     now = time.monotonic()
     if hit is not None and hit[1] > now:
         return hit[0]
-    svc: Services = request.app.state.services
 
     def lookup() -> ApiKey:
         with svc.rt.db.read() as s:
             return authenticate(s, header)
 
     key = await anyio.to_thread.run_sync(lookup)
-    if len(_keys) > 10_000:
-        _keys.clear()
-    _keys[header] = (key, now + KEY_CACHE_SECONDS)
+    if len(svc.keys) > 10_000:
+        svc.keys.clear()
+    svc.keys[header] = (key, now + KEY_CACHE_SECONDS)
     return key

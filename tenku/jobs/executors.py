@@ -68,11 +68,6 @@ class RayExecutor:
         self._actors = [actor_cls.remote(target, i) for i in range(count)]
         ray.get([a.pid.remote() for a in self._actors])  # fail fast if actors cannot start
 
-    def pids(self) -> list[int]:
-        import ray
-
-        return ray.get([a.pid.remote() for a in self._actors])
-
     def stop(self) -> None:
         import ray
 

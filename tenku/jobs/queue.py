@@ -105,12 +105,6 @@ class JobQueue:
         with self.db.session() as s:
             return self._fenced(s, c, lease_expires_at=time.time() + self.lease_seconds)
 
-    def still_held(self, s: Session, c: Claim) -> bool:
-        """Inside a handler's transaction: does this worker still hold the job?"""
-        return s.scalar(select(Job.id).where(
-            Job.id == c.job_id, Job.lease_owner == c.worker, Job.attempts == c.attempt,
-            Job.status == "running")) is not None
-
     def complete(self, c: Claim, apply: Callable[[Session], None] | None = None) -> bool:
         """Finish the job and run ``apply`` in the same transaction, only if still held."""
         with self.db.session() as s:

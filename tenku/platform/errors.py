@@ -2,7 +2,7 @@
 only has to serialise them: ``{"error": {"message", "type", "param", "code"}}`` with the HTTP
 status the official SDK maps to its exception classes (400 BadRequestError, 401
 AuthenticationError, 403 PermissionDeniedError, 404 NotFoundError, 409 ConflictError,
-413 too large, 422 UnprocessableEntityError, 429 RateLimitError)."""
+413 too large, 429 RateLimitError)."""
 
 from __future__ import annotations
 
@@ -45,10 +45,6 @@ class Conflict(ServiceError):
 
 class TooLarge(ServiceError):
     status = 413
-
-
-class Unprocessable(ServiceError):
-    status = 422
 
 
 class RateLimited(ServiceError):

@@ -17,15 +17,13 @@ from sqlalchemy import update
 
 from tenku.jobs import Cancelled, Interrupted, JobContext, JobError
 from tenku.platform.runtime import Runtime
+from tenku.platform.videos import FILES
 from tenku.platform.webhooks import enqueue_event
 from tenku.store.models import Video
 
 #: stage -> (start %, end %) of the video's progress
 STAGES = {"plan": (1, 5), "simulate": (5, 25), "sound": (25, 35), "render": (35, 90),
           "encode": (90, 95), "store": (95, 99)}
-FILES = {"video": ("video.mp4", "video/mp4"), "thumbnail": ("thumbnail.webp", "image/webp"),
-         "spritesheet": ("spritesheet.jpg", "image/jpeg"),
-         "sidecar": ("world.json", "application/json"), "captions": ("captions.vtt", "text/vtt")}
 
 
 class _Progress:

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenku.jobs import JobQueue, Worker
@@ -85,11 +85,11 @@ class Runtime:
         """Delete the files of videos past ``expires_at`` (the rows stay, as OpenAI's did)."""
         now = time.time()
         with self.db.session() as s:
-            ids = s.scalars(select(Video.id).where(Video.expires_at < now,
-                                                   Video.status == "completed")).all()
-            ids = [i for i in ids if (s.get(Video, i).files or {})]
-            if ids:
-                s.execute(update(Video).where(Video.id.in_(ids)).values(files={}))
+            expired = s.scalars(select(Video).where(Video.expires_at < now,
+                                                    Video.status == "completed")).all()
+            ids = [v.id for v in expired if v.files]
+            for v in expired:
+                v.files = {}
         for vid in ids:
             self.blobs.delete_prefix(f"videos/{vid}")
         return len(ids)

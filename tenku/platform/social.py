@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tenku.platform.errors import Conflict, Forbidden, InvalidRequest, NotFound, storable
 from tenku.platform.runtime import Runtime
-from tenku.platform.videos import VideoService, check_prompt_text
+from tenku.platform.videos import VARIANTS, VideoService, check_prompt_text, video_json
 from tenku.store.models import (ApiKey, Comment, Completion, Follow, Like, Notification, Post,
                                 User, Video)
 
@@ -137,8 +137,6 @@ class SocialService:
             remix_of=parent_video)
 
     def drafts(self, user: User) -> list[dict]:
-        from tenku.platform.videos import video_json
-
         with self.rt.db.read() as s:
             rows = s.scalars(select(Video).where(
                 Video.owner == user.principal,
@@ -230,15 +228,8 @@ class SocialService:
         """(blob, media type, file name) of a posted video's file: anyone signed in may see it."""
         with self.rt.db.read() as s:
             p = self._post(s, post_id)
-            v = s.get(Video, p.video_id)
-            owner = s.get(ApiKey, v.owner)
-        if variant == "captions":
-            blob = (v.files or {}).get("captions")
-            if not blob:
-                raise NotFound("This video has no captions.", param="variant",
-                               code="variant_not_found")
-            return blob, "text/vtt", f"{post_id}.vtt"
-        return self.videos.content(owner, p.video_id, variant)
+            owner = s.get(ApiKey, s.get(Video, p.video_id).owner)
+        return self.videos.content(owner, p.video_id, variant, VARIANTS + ("captions",))
 
     def remix_source(self, viewer: User, post_id: str) -> dict:
         """What Create is preloaded with to remix a post: its prompt, length, orientation,

@@ -27,9 +27,12 @@ from tenku.safety import check_prompt
 from tenku.script import MAX_PROMPT_CHARS
 from tenku.store.models import ApiKey, Character, Video
 
-VARIANTS = {"video": ("video.mp4", "video/mp4"),
-            "thumbnail": ("thumbnail.webp", "image/webp"),
-            "spritesheet": ("spritesheet.jpg", "image/jpeg")}
+#: what a finished video stores: variant -> (file name, media type)
+FILES = {"video": ("video.mp4", "video/mp4"), "thumbnail": ("thumbnail.webp", "image/webp"),
+         "spritesheet": ("spritesheet.jpg", "image/jpeg"),
+         "sidecar": ("world.json", "application/json"), "captions": ("captions.vtt", "text/vtt")}
+#: the variants OpenAI's content endpoint serves
+VARIANTS = ("video", "thumbnail", "spritesheet")
 ACTIVE = ("queued", "in_progress")
 
 
@@ -69,13 +72,16 @@ def check_prompt_text(prompt, param: str = "prompt") -> str:
 
 
 def check_style(style: str | None) -> str | None:
+    """The CLI's own style check, answered as an API error."""
     if style is None:
         return None
-    from tenku.render.looks import STYLES
+    from tenku.generate_api import check_options
 
-    if style not in STYLES:
-        raise InvalidRequest(f"Unknown style '{style}': use one of {', '.join(STYLES)}.",
-                             param="style", code="invalid_style")
+    try:
+        check_options(style=style)
+    except ValueError as err:
+        raise InvalidRequest(str(err).replace("--style", "'style'"), param="style",
+                             code="invalid_style") from None
     return style
 
 
@@ -128,11 +134,12 @@ class VideoService:
                 "last_id": data[-1]["id"] if data else None,
                 "has_more": len(rows) > limit}
 
-    def content(self, key: ApiKey, video_id: str, variant: str) -> tuple[str, str, str]:
-        """(blob key, media type, file name) of a finished video's file."""
-        if variant not in VARIANTS:
+    def content(self, key: ApiKey, video_id: str, variant: str,
+                variants: tuple[str, ...] = VARIANTS) -> tuple[str, str, str]:
+        """(blob key, media type, file name) of a finished video's file, one of ``variants``."""
+        if variant not in variants:
             raise InvalidRequest(f"Invalid 'variant' {variant!r}: use one of "
-                                 f"{', '.join(VARIANTS)}.", param="variant",
+                                 f"{', '.join(variants)}.", param="variant",
                                  code="invalid_variant")
         with self.rt.db.read() as s:
             v = self._owned(s, key, video_id)
@@ -147,7 +154,7 @@ class VideoService:
                                f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(v.expires_at))}.",
                                param="video_id", code="video_expired")
             blob = (v.files or {}).get(variant)
-        name, media_type = VARIANTS[variant]
+        name, media_type = FILES[variant]
         if not blob:
             raise NotFound(f"Video '{video_id}' has no {variant}.", param="variant",
                        code="variant_not_found")
