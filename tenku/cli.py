@@ -108,6 +108,7 @@ def _generate(args) -> int:
                           size=args.size, fps=args.fps, seed=args.seed, style=args.style,
                           backend=args.backend, quality=args.quality, audio=not args.no_audio,
                           music=args.music, progress=progress)
+    _record(result)
     side = result.sidecar
     summary = {
         "video": str(result.video), "sidecar": str(result.sidecar_path),
@@ -125,6 +126,17 @@ def _generate(args) -> int:
         if summary.get("not_understood"):
             print("not understood (left out): " + ", ".join(summary["not_understood"]))
     return 0
+
+
+def _record(result) -> None:
+    """Keep the video's watermark payload and fingerprint in the data folder's store, so
+    ``tenku verify`` and ``tenku lookup`` know it later."""
+    from tenku.cli_service import provenance_service
+    from tenku.settings import load_settings
+
+    service = provenance_service(load_settings())
+    service.record(service.mark_row(result.video, result.sidecar, source="cli",
+                                    path=str(result.video.resolve())))
 
 
 def _plan(args) -> int:

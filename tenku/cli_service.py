@@ -1,5 +1,5 @@
-"""The service half of the ``tenku`` command: ``serve``, ``worker``, ``keys create`` and
-``db upgrade``. Every one takes ``--data DIR`` (else ``TENKU_DATA``, else a per-user folder);
+"""The service half of the ``tenku`` command: ``serve``, ``worker``, ``keys create``,
+``admin create``, ``db upgrade``, and the provenance checks ``verify`` and ``lookup``. Every one takes ``--data DIR`` (else ``TENKU_DATA``, else a per-user folder);
 the rest of the configuration comes from ``TENKU_*`` variables (see ``tenku.settings``)."""
 
 from __future__ import annotations
@@ -48,8 +48,20 @@ def add_commands(sub) -> None:
     du = ds.add_parser("upgrade", help="apply migrations (SQLite or $TENKU_DATABASE_URL)")
     data_arg(du)
 
+    v = sub.add_parser("verify", help="is this video ours and intact? C2PA, watermark, match",
+                       description="Checks a video offline: its C2PA manifest against this data "
+                       "folder's trust anchors, the invisible watermark, and the video it "
+                       "matches in this store (with its lineage).")
+    v.add_argument("file")
+    v.add_argument("--json", action="store_true", help="print one JSON object")
+    data_arg(v)
+    lk = sub.add_parser("lookup", help="find the source of a clip by its perceptual fingerprint")
+    lk.add_argument("file")
+    lk.add_argument("--json", action="store_true", help="print one JSON object")
+    data_arg(lk)
 
-COMMANDS = ("serve", "worker", "keys", "admin", "db")
+
+COMMANDS = ("serve", "worker", "keys", "admin", "db", "verify", "lookup")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
         settings = load_settings(args.data, workers=args.workers, executor=args.executor)
         return _serve(settings, args.host, args.port)
     settings = load_settings(args.data)
+    if args.command in ("verify", "lookup"):
+        return _provenance(settings, args.command, args.file, args.json)
     if args.command == "worker":
         return _worker(settings, args.threads)
     if args.command == "keys":
@@ -118,6 +132,60 @@ def _worker(settings, threads: int) -> int:
     stop.wait()
     executor.stop()
     return 0
+
+
+def provenance_service(settings):
+    """The store of the data folder, migrated, as a ProvenanceService."""
+    from tenku.platform.provenance import ProvenanceService
+    from tenku.store.db import Database, upgrade
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    return ProvenanceService(Database(settings.database_url), settings)
+
+
+def _provenance(settings, command: str, file: str, as_json: bool) -> int:
+    import json
+    from pathlib import Path
+
+    path = Path(file)
+    if not path.is_file():
+        raise ValueError(f"{file}: no such file")
+    service = provenance_service(settings)
+    result = service.verify(path) if command == "verify" else service.lookup(path)
+    if as_json:
+        print(json.dumps(result, indent=1, default=str))
+    elif command == "verify":
+        _print_verify(result)
+    else:
+        _print_lookup(result)
+    return 0
+
+
+def _print_verify(r: dict) -> None:
+    c, w, m = r["c2pa"], r["watermark"], r["match"]
+    print(f"c2pa       {c['state']}")
+    for reason in c["reasons"]:
+        print(f"           - {reason}")
+    if w["found"]:
+        print(f"watermark  found, payload {w['payload']} (confidence {w['confidence']:.6f})")
+    else:
+        print(f"watermark  not found{': ' + w['error'] if w.get('error') else ''}")
+    if m is None:
+        print("match      none in this store")
+        return
+    name = m["video_id"] or m["path"]
+    print(f"match      {name} (by {m['by']}; {m['model']}, {m['source']})")
+    for up in m["lineage"]:
+        print(f"  remix of {up['video_id']}")
+
+
+def _print_lookup(r: dict) -> None:
+    if not r["matches"]:
+        print("no match in this store")
+    for m in r["matches"]:
+        print(f"{m.get('video_id') or m.get('path') or m['payload']}  score {m['score']:.3f}  "
+              f"from {m['offset']:.1f} s")
 
 
 def _keys_create(settings, name: str, max_jobs: int | None) -> int:

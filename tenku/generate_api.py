@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tenku.backends import GenerateOptions, GenerateResult, ProgressFn, get
 from tenku.backends.base import QUALITIES
+from tenku.backends.sidecar import write_sidecar
 from tenku.catalog.check import check_script
 from tenku.script import (FPS_CHOICES, MAX_SECONDS, MUSIC_MOODS, ScriptError, WorldScript,
                           load_script, parse_size)
@@ -50,14 +51,20 @@ def generate(prompt: str | None = None, *, script: WorldScript | str | Path | No
              out: str | Path = "out.mp4", seconds: float | None = None, size: str | None = None,
              fps: int | None = None, seed: int | None = None, style: str | None = None,
              backend: str = "sim", quality: str = "standard", audio: bool = True,
-             music: str | None = None, progress: ProgressFn | None = None) -> GenerateResult:
+             music: str | None = None, progress: ProgressFn | None = None,
+             provenance=None) -> GenerateResult:
     """Generate a video from a prompt, or regenerate one from a world script / sidecar.
 
     Raises :class:`tenku.script.ScriptError` (a ``ValueError``) for bad input, and
     :class:`tenku.planner.NothingToFilm` when a prompt names nothing tenku can film.
     ``progress(stage, fraction)`` is called for the stages plan, simulate, sound, render,
     encode. ``audio=False`` writes a silent sound track; ``music`` (a mood from
-    :data:`tenku.script.MUSIC_MOODS`) adds a score, overriding the prompt's music words."""
+    :data:`tenku.script.MUSIC_MOODS`) adds a score, overriding the prompt's music words.
+
+    Every video is marked and signed (``tenku.provenance``): ``provenance`` (a
+    :class:`tenku.provenance.stamp.Provenance`) says with which keys, for which video and
+    creator; by default the keys of the data folder (``TENKU_DATA``) and the operator's
+    visible-mark setting."""
     report = progress or (lambda stage, frac: None)
     check_options(seconds, size, fps, style, quality, music)
     grounding = None
@@ -84,5 +91,33 @@ def generate(prompt: str | None = None, *, script: WorldScript | str | Path | No
     if not out.parent.exists():
         raise ScriptError(f"the output folder {str(out.parent)!r} does not exist")
     extra = {"grounding": grounding.to_json()} if grounding is not None else {}
-    return get(backend).generate(ws, out, options=GenerateOptions(quality=quality, audio=audio),
-                                 progress=report, extra=extra)
+    return _made(ws, out, backend, quality, audio, report, extra, provenance)
+
+
+def _made(ws: WorldScript, out: Path, backend: str, quality: str, audio: bool, report,
+          extra: dict, prov) -> GenerateResult:
+    """Run the backend with the provenance stamp on every frame, then sign the MP4."""
+    import time
+
+    from tenku.provenance.stamp import Provenance, Stamp, payload_for, script_sha256, seal
+    from tenku.script import dump_script
+
+    if prov is None:
+        from tenku.settings import load_settings
+
+        settings = load_settings()
+        prov = Provenance(settings.data_dir, visible=settings.visible_mark,
+                          cert=settings.c2pa_path("cert"), key=settings.c2pa_path("key"))
+    identity = prov.identity or f"{script_sha256(dump_script(ws))}:{backend}:{quality}"
+    payload = payload_for(prov.authority(), identity)
+    stamp = Stamp(ws.width, ws.height, ws.fps, payload, handle=prov.handle, visible=prov.visible)
+    result = get(backend).generate(ws, out, options=GenerateOptions(quality=quality, audio=audio,
+                                                                    stamp=stamp),
+                                   progress=report, extra=extra)
+    t0 = time.perf_counter()
+    result.sidecar["provenance"] = seal(result.video, result.sidecar, prov, payload,
+                                        backend=backend, quality=quality)
+    result.timings["sign"] = time.perf_counter() - t0
+    result.sidecar.setdefault("timings", {})["sign"] = round(result.timings["sign"], 3)
+    write_sidecar(result.sidecar_path, result.sidecar)
+    return result

@@ -61,6 +61,17 @@ class Settings:
     app_quality: str = "standard"
     #: days a signed-in browser stays signed in
     session_days: float = 30.0
+    #: draw the moving "tenku @handle" mark on API videos (the app's videos always carry it:
+    #: the feed never shows a video without it)
+    visible_mark: bool = True
+    #: the operator's own C2PA signing certificate chain and key (PEM files); unset, tenku
+    #: makes its own CA in DATA/provenance on first use
+    c2pa_cert: str = ""
+    c2pa_key: str = ""
+
+    def c2pa_path(self, which: str) -> Path | None:
+        value = self.c2pa_cert if which == "cert" else self.c2pa_key
+        return Path(value).expanduser() if value else None
 
 
 def default_data_dir() -> Path:

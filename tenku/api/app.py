@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 import tenku
-from tenku.api import app_api, errors, pages, videos, webhooks
+from tenku.api import app_api, errors, pages, provenance, videos, webhooks
 from tenku.api.deps import Services
 from tenku.platform.errors import TooLarge
 from tenku.platform.runtime import Runtime
@@ -73,6 +73,7 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     app.include_router(videos.router)
     app.include_router(webhooks.router)
     app.include_router(app_api.router)
+    app.include_router(provenance.router)
     app.include_router(pages.router)
 
     @app.get("/v1/models", tags=["models"], summary="List the video models")

@@ -11,6 +11,7 @@ from fastapi import Request
 from tenku.platform.accounts import AccountService
 from tenku.platform.characters import CharacterService
 from tenku.platform.keys import authenticate
+from tenku.platform.provenance import ProvenanceService
 from tenku.platform.runtime import Runtime
 from tenku.platform.social import SocialService
 from tenku.platform.videos import VideoService
@@ -26,6 +27,7 @@ class Services:
     webhooks: WebhookService
     accounts: AccountService
     social: SocialService
+    provenance: ProvenanceService
     #: authenticated keys by Authorization header, kept KEY_CACHE_SECONDS: a busy client's
     #: requests then skip a database round trip and a thread hop each (bench/api.py). Per
     #: app, since each app has its own database.
@@ -34,7 +36,7 @@ class Services:
     @classmethod
     def build(cls, rt: Runtime) -> "Services":
         return cls(rt, VideoService(rt), CharacterService(rt), WebhookService(rt.db),
-                   AccountService(rt), SocialService(rt))
+                   AccountService(rt), SocialService(rt), ProvenanceService(rt.db, rt.settings))
 
     @property
     def settings(self):

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Protocol
 
+import numpy as np
+
 from tenku.script import WorldScript
 
 #: progress(stage, fraction) with stage in "plan", "simulate", "sound", "render", "encode".
@@ -26,6 +28,9 @@ class GenerateOptions:
     crf: int = 20
     thumbnail: bool = True
     spritesheet: bool = True
+    #: ``stamp(frame, index) -> frame``, run on every frame before it is encoded (the visible
+    #: and invisible marks of ``tenku.provenance``); previews are cut from stamped frames
+    stamp: Callable[[np.ndarray, int], np.ndarray] | None = None
 
 
 @dataclass

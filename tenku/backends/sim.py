@@ -3,8 +3,9 @@
 ``generate`` reads as the algorithm, one step per module: 1. voice the dialogue
 (``tenku.audio.speech``), 2. simulate (``tenku.sim``; mouths follow the voices), 3. frame it
 (``tenku.render.camera_path``), 4. hear it (``tenku.audio``: foley from the events and the
-voices, placed where the camera sees them), 5. render and encode frame by frame
-(``tenku.render``, ``tenku.media``; the encoder runs on its own thread so the two overlap),
+voices, placed where the camera sees them), 5. render, stamp (``options.stamp``: the
+provenance marks) and encode frame by frame (``tenku.render``, ``tenku.media``; the encoder
+runs on its own thread so the two overlap),
 6. previews and captions, 7. the sidecar. ``timings`` records each step's seconds.
 """
 
@@ -70,7 +71,7 @@ class SimBackend:
         sprite_at = set(pick_sprite_frames(n, 10)) if options.spritesheet else set()
         thumb_at = n // 2
         sprites, thumb = [], None
-        render_s = encode_s = 0.0
+        render_s = encode_s = stamp_s = 0.0
         t0 = time.perf_counter()
         renderer = Renderer(w, h, sim, environment(script.environment), lighting=script.lighting,
                             style=script.style, quality=options.quality)
@@ -83,9 +84,13 @@ class SimBackend:
                 t0 = time.perf_counter()
                 frame = renderer.render(i, cam)
                 t1 = time.perf_counter()
+                if options.stamp is not None:
+                    frame = options.stamp(frame, i)
+                t2 = time.perf_counter()
                 writer.write(frame)
                 render_s += t1 - t0
-                encode_s += time.perf_counter() - t1
+                stamp_s += t2 - t1
+                encode_s += time.perf_counter() - t2
                 if i in sprite_at:
                     sprites.append(frame)
                 if i == thumb_at:
@@ -97,6 +102,7 @@ class SimBackend:
         report("encode", 1.0)
         timings["render"] = render_s
         timings["encode"] = encode_s
+        timings["stamp"] = stamp_s
 
         # 6. Previews and captions.
         t0 = time.perf_counter()

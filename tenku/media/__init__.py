@@ -692,22 +692,35 @@ def probe(path) -> Probe:
         container.close()
 
 
-def decode_frames(path, *, every: int = 1) -> Iterator[np.ndarray]:
-    """Yield every ``every``-th frame (0, every, 2*every, ...) as ``(h, w, 3)`` uint8 RGB."""
+def open_video(path):
+    """``(container, video stream)`` of a real video file, opened for reading (close the
+    container). Raises :class:`MediaError` for missing, empty, unreadable or non-video files
+    (text and stills FFmpeg would happily show as a "video")."""
+    p = _check_file(path)
+    container = _open_input(p)
+    try:
+        return container, _video_stream(container, p)
+    except MediaError:
+        container.close()
+        raise
+
+
+def decode_frames(path, *, every: int = 1, pixels: str = "rgb24") -> Iterator[np.ndarray]:
+    """Yield every ``every``-th frame (0, every, 2*every, ...) as ``(h, w, 3)`` uint8 RGB, or
+    as ``(h, w)`` luma with ``pixels="gray"``."""
     every = int(every)
     if every < 1:
         raise MediaError(f"every must be >= 1, got {every}")
-    p = _check_file(path)
+    p = Path(path)
     av = _av()
-    container = _open_input(p)
+    container, vs = open_video(p)
     try:
-        vs = _video_stream(container, p)
         vs.thread_type = "AUTO"
         index = 0
         try:
             for frame in container.decode(vs):
                 if index % every == 0:
-                    yield frame.to_ndarray(format="rgb24")
+                    yield frame.to_ndarray(format=pixels)
                 index += 1
         except av.FFmpegError as exc:
             raise MediaError(f"decoding {p} failed at frame {index}: {exc}") from exc

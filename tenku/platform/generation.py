@@ -1,5 +1,5 @@
-"""The ``video`` job handler: plan -> generate with the model's backend -> store the files ->
-mark the video completed, in the order the pipeline really runs, with ``progress`` following
+"""The ``video`` job handler: plan -> generate with the model's backend (marked and signed,
+``tenku.provenance``) -> store the files -> record the mark -> mark the video completed, in the order the pipeline really runs, with ``progress`` following
 the pipeline's own stage reports (weights from ``bench/generate.py``: rendering dominates).
 
 Files go to ``videos/<id>/a<attempt>/`` so a retried attempt never overwrites what an earlier,
@@ -13,13 +13,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from tenku.jobs import Cancelled, Interrupted, JobContext, JobError
+from tenku.platform.provenance import ProvenanceService
 from tenku.platform.runtime import Runtime
 from tenku.platform.videos import FILES
 from tenku.platform.webhooks import enqueue_event
-from tenku.store.models import Video
+from tenku.provenance.stamp import Provenance
+from tenku.store.models import Mark, User, Video
 
 #: stage -> (start %, end %) of the video's progress
 STAGES = {"plan": (1, 5), "simulate": (5, 25), "sound": (25, 35), "render": (35, 90),
@@ -58,13 +60,20 @@ def run_video_job(rt: Runtime, ctx: JobContext) -> None:
             return  # deleted or already settled: nothing to make
         v.status, v.progress, v.stage = "in_progress", 1, "plan"
         job = {"prompt": v.prompt, "size": v.size, "seconds": float(v.seconds),
-               "params": dict(v.params or {})}
+               "params": dict(v.params or {}), "model": v.model}
+        handle = s.scalar(select(User.username).where(User.principal == v.owner))
+        parent_id = v.remixed_from_video_id
+        parent = s.get(Video, parent_id) if parent_id else None
+        parent_key = (parent.files or {}).get("video") if parent is not None else None
     prefix = f"videos/{claim.video_id}/a{claim.attempt}"
     progress = _Progress(rt, ctx, claim.video_id)
     try:
         with tempfile.TemporaryDirectory(prefix="tenku-job-") as tmp:
-            result = _generate(job, Path(tmp) / "video.mp4", progress)
+            prov = _provenance(rt, claim.video_id, job, handle, parent_id, parent_key, Path(tmp))
+            result = _generate(job, Path(tmp) / "video.mp4", progress, prov)
             progress("store", 0.0)
+            mark = ProvenanceService.mark_row(result.video, result.sidecar, source="server",
+                                              video_id=claim.video_id, model=job["model"])
             made = {"video": result.video, "thumbnail": result.thumbnail,
                     "spritesheet": result.spritesheet, "sidecar": result.sidecar_path,
                     "captions": result.video.with_suffix(".vtt")}
@@ -75,7 +84,7 @@ def run_video_job(rt: Runtime, ctx: JobContext) -> None:
                     rt.blobs.put_file(f"{prefix}/{name}", Path(path), media_type)
                     files[variant] = f"{prefix}/{name}"
         progress("store", 1.0)
-        ctx.complete(lambda s: _completed(rt, s, claim.video_id, files))
+        ctx.complete(lambda s: _completed(rt, s, claim.video_id, files, mark))
     except (Cancelled, Interrupted):
         rt.blobs.delete_prefix(prefix)
         raise
@@ -83,7 +92,25 @@ def run_video_job(rt: Runtime, ctx: JobContext) -> None:
         rt.blobs.delete_prefix(f"videos/{claim.video_id}/a{earlier}")
 
 
-def _generate(job: dict, out: Path, progress):
+def _provenance(rt: Runtime, video_id: str, job: dict, handle: str | None,
+                parent_id: str | None, parent_key: str | None, tmp: Path) -> Provenance:
+    """Marks and signature for a server video: the payload names the video id, the visible
+    mark the creator. The app's videos (made by a user, so with a handle, and the only ones
+    the feed shows) always carry the visible mark; API videos as the operator set it. A remix's parent file, while it is still kept,
+    goes into the manifest as the parent ingredient."""
+    settings = rt.settings
+    parent = None
+    if parent_key and rt.blobs.size(parent_key) is not None:  # expired: named, without data
+        parent = tmp / "parent.mp4"
+        rt.blobs.get_file(parent_key, parent)
+    return Provenance(settings.data_dir, handle=handle,
+                      visible=settings.visible_mark or handle is not None, model=job["model"],
+                      video_id=video_id, identity=video_id, parent=parent,
+                      parent_info={"video_id": parent_id, "title": parent_id} if parent_id else None,
+                      cert=settings.c2pa_path("cert"), key=settings.c2pa_path("key"))
+
+
+def _generate(job: dict, out: Path, progress, prov: Provenance):
     from tenku.generate_api import generate
     from tenku.planner import NothingToFilm
 
@@ -92,17 +119,19 @@ def _generate(job: dict, out: Path, progress):
         return generate(job["prompt"], out=out, seconds=job["seconds"], size=job["size"],
                         seed=p.get("seed", 0), style=p.get("style"),
                         backend=p.get("backend", "sim"),
-                        quality=p.get("quality", "standard"), progress=progress)
+                        quality=p.get("quality", "standard"), progress=progress,
+                        provenance=prov)
     except NothingToFilm as err:
         raise JobError(str(err), code="unfilmable_prompt") from None
     except ValueError as err:
         raise JobError(str(err), code="invalid_request") from None
 
 
-def _completed(rt: Runtime, s, video_id: str, files: dict) -> None:
+def _completed(rt: Runtime, s, video_id: str, files: dict, mark: Mark) -> None:
     v = s.get(Video, video_id)
     if v is None:
         raise Cancelled(video_id)
+    s.merge(mark)
     now = time.time()
     hours = rt.settings.retention_hours
     v.status, v.progress, v.stage, v.files = "completed", 100, "done", files

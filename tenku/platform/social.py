@@ -19,8 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from tenku.platform.errors import Conflict, Forbidden, InvalidRequest, NotFound, storable
 from tenku.platform.runtime import Runtime
 from tenku.platform.videos import VARIANTS, VideoService, check_prompt_text, video_json
-from tenku.store.models import (ApiKey, Comment, Completion, Follow, Like, Notification, Post,
-                                User, Video)
+from tenku.store.models import (ApiKey, Comment, Completion, Follow, Like, Notification,
+                                Post, User, Video)
 
 MAX_CAPTION, MAX_COMMENT = 500, 1000
 QUALITY_MODELS = {"draft": "tenku-sim-draft", "standard": "tenku-sim", "high": "tenku-sim-high"}

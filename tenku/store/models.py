@@ -8,7 +8,8 @@ compare them alike without time-zone surprises.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (JSON, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String,
+                        Text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -246,3 +247,25 @@ class Notification(Base):
         ForeignKey("comments.id", ondelete="CASCADE"), nullable=True)
     created_at: Mapped[float] = mapped_column(Float)
     read_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class Mark(Base):
+    """One marked and signed video, by its watermark payload: what ``tenku verify`` and
+    ``tenku lookup`` find a clip's origin in. Server videos have ``video_id``; videos made
+    with ``tenku generate`` have the ``path`` they were written to."""
+
+    __tablename__ = "marks"
+    payload: Mapped[str] = mapped_column(String(16), primary_key=True)  # hex
+    video_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    source: Mapped[str] = mapped_column(String(10))  # "server" or "cli"
+    path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    backend: Mapped[str] = mapped_column(String(40))
+    model: Mapped[str] = mapped_column(String(80))
+    script_sha256: Mapped[str] = mapped_column(String(64))
+    parent_video_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    visible_mark: Mapped[bool] = mapped_column(Boolean)
+    handle: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    duration: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[float] = mapped_column(Float)
+    #: perceptual fingerprint (tenku.provenance.fingerprint), read only by lookups
+    fingerprint: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
