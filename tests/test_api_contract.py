@@ -553,6 +553,7 @@ APP_OPERATIONS = [
     "GET /api/users/{username}", "GET /api/users/{username}/followers",
     "POST /api/users/{username}/follow", "DELETE /api/users/{username}/follow",
     "GET /api/notifications", "POST /api/notifications/read", "GET /api/search",
+    "POST /api/provenance/verify", "POST /api/provenance/lookup",
 ]
 # Ending the fuzzer's own session would make the rest of the run merely "signed out";
 # tests/test_app_api.py drives these three.

@@ -3,7 +3,8 @@
 Open without signing in (like a public "verify content credentials" page): a platform
 checking an upload has no tenku account. Both take the clip as the multipart field ``file``
 (the body limit applies) and answer what ``tenku verify`` / ``tenku lookup`` print with
-``--json``."""
+``--json``, less the local file path of videos made with ``tenku generate`` on this machine
+(nobody outside needs to learn the server's folders)."""
 
 from __future__ import annotations
 
@@ -44,13 +45,19 @@ async def _with_upload(request: Request, svc: Services, work):
     return await anyio.to_thread.run_sync(run)
 
 
+def _public(match: dict | None) -> dict | None:
+    return None if match is None else {k: v for k, v in match.items() if k != "path"}
+
+
 @router.post("/verify", summary="C2PA verdict, watermark and matching video of a clip",
              openapi_extra=UPLOAD)
 async def verify(request: Request, svc: Services = Depends(services)):
-    return await _with_upload(request, svc, svc.provenance.verify)
+    result = await _with_upload(request, svc, svc.provenance.verify)
+    return {**result, "match": _public(result["match"])}
 
 
 @router.post("/lookup", summary="Find the video a clip was cut from, by fingerprint",
              openapi_extra=UPLOAD)
 async def lookup(request: Request, svc: Services = Depends(services)):
-    return await _with_upload(request, svc, svc.provenance.lookup)
+    result = await _with_upload(request, svc, svc.provenance.lookup)
+    return {**result, "matches": [_public(m) for m in result["matches"]]}
