@@ -188,6 +188,8 @@ def main() -> int:
         print(f"| {name} | {acc} | {exact} | {det.score:.1f} | {det.confidence:.6f} |", flush=True)
 
     # 3. false positives
+    if args.unmarked <= 0:
+        return 0
     t0 = time.perf_counter()
     renders = min(args.renders, args.unmarked)
     with mp.get_context("spawn").Pool(2) as pool:
