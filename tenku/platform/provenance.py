@@ -21,6 +21,8 @@ from tenku.store.db import Database
 from tenku.store.models import Mark
 
 _LINEAGE_LIMIT = 50
+#: a lookup reads at most this much of a clip: bounded time for a file of hours
+LOOKUP_SECONDS = 120.0
 
 
 class ProvenanceService:
@@ -107,7 +109,7 @@ class ProvenanceService:
         """Videos of this store the clip at ``path`` was cut from, best first."""
         from tenku.provenance.fingerprint import fingerprint_file, match
 
-        query = fingerprint_file(path)
+        query = fingerprint_file(path, max_seconds=LOOKUP_SECONDS)
         found = match(query, self._fingerprints())[:limit]
         with self.db.read() as s:
             rows = {r.payload: r for r in s.scalars(
