@@ -36,27 +36,15 @@ NULL_PROMPTS = ["a red ball rolls off a wooden table", "a glass falls off a tabl
 
 
 def attacks():
-    from attacks import brightness_contrast, crop, excerpt, reencode, scale
+    """The issue's attacks (shared with the tests) and four more pairs."""
+    from attacks import WATERMARK_ATTACKS, brightness_contrast, crop, excerpt, reencode, scale
 
     return {
-        "H.264 CRF 28": [(reencode, {"crf": 28})],
-        "downscale 0.5x": [(scale, {"factor": 0.5})],
-        "crop 10% (centre)": [(crop, {"fraction": 0.1})],
-        "crop 10% (corner)": [(crop, {"fraction": 0.1, "anchor": "bottomright"})],
-        "3 s excerpt": [(excerpt, {"start": 4.5, "seconds": 3.0})],
-        "brightness +20%": [(brightness_contrast, {"brightness": 0.2})],
-        "brightness -20%": [(brightness_contrast, {"brightness": -0.2})],
-        "contrast +20%": [(brightness_contrast, {"contrast": 0.2})],
-        "contrast -20%": [(brightness_contrast, {"contrast": -0.2})],
+        **WATERMARK_ATTACKS,
         "downscale + CRF 28": [(scale, {"factor": 0.5}), (reencode, {"crf": 28})],
-        "crop + CRF 28": [(crop, {"fraction": 0.1}), (reencode, {"crf": 28})],
         "crop + downscale": [(crop, {"fraction": 0.1, "anchor": "topleft"}),
                              (scale, {"factor": 0.5})],
-        "excerpt + downscale": [(excerpt, {"start": 6.0, "seconds": 3.0}),
-                                (scale, {"factor": 0.5})],
         "excerpt + CRF 28": [(excerpt, {"start": 1.0, "seconds": 3.0}), (reencode, {"crf": 28})],
-        "brightness + crop": [(brightness_contrast, {"brightness": -0.2}),
-                              (crop, {"fraction": 0.1})],
         "contrast + downscale": [(brightness_contrast, {"contrast": 0.2}),
                                  (scale, {"factor": 0.5})],
     }

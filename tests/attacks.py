@@ -261,3 +261,23 @@ def synthetic_clip(dst: Path, seconds: float = 3.0, size: tuple[int, int] = (320
             for pkt in ast.encode(None):
                 out.mux(pkt)
     return Path(dst)
+
+
+#: The issue's attacks on a watermarked clip of 12 s (excerpts are cut from its middle), each
+#: a list of ``chain`` steps, with pairs of them: what tests/test_provenance.py asserts the
+#: payload survives and what bench/watermark.py tabulates (with more pairs).
+WATERMARK_ATTACKS = {
+    "H.264 CRF 28": [(reencode, {"crf": 28})],
+    "downscale 0.5x": [(scale, {"factor": 0.5})],
+    "crop 10% (centre)": [(crop, {"fraction": 0.1})],
+    "crop 10% (corner)": [(crop, {"fraction": 0.1, "anchor": "bottomright"})],
+    "3 s excerpt": [(excerpt, {"start": 4.5, "seconds": 3.0})],
+    "brightness +20%": [(brightness_contrast, {"brightness": 0.2})],
+    "brightness -20%": [(brightness_contrast, {"brightness": -0.2})],
+    "contrast +20%": [(brightness_contrast, {"contrast": 0.2})],
+    "contrast -20%": [(brightness_contrast, {"contrast": -0.2})],
+    "excerpt + downscale": [(excerpt, {"start": 6.0, "seconds": 3.0}), (scale, {"factor": 0.5})],
+    "crop + CRF 28": [(crop, {"fraction": 0.1}), (reencode, {"crf": 28})],
+    "brightness + crop": [(brightness_contrast, {"brightness": -0.2}),
+                          (crop, {"fraction": 0.1, "anchor": "topleft"})],
+}

@@ -15,7 +15,7 @@ import c2pa
 import httpx
 import numpy as np
 import pytest
-from attacks import brightness_contrast, chain, crop, excerpt, reencode, scale, synthetic_clip
+from attacks import WATERMARK_ATTACKS, chain, crop, excerpt, synthetic_clip
 
 from live import TENKU, Server, base_env, create_key
 from tenku.backends import GenerateOptions, get
@@ -88,26 +88,9 @@ def test_one_flipped_byte_in_the_media_makes_it_invalid(made, tmp_path):
     assert any("mismatch" in reason for reason in r["c2pa"]["reasons"]), r["c2pa"]["reasons"]
 
 
-ATTACKS = {
-    "H.264 CRF 28": [(reencode, {"crf": 28})],
-    "downscale 0.5x": [(scale, {"factor": 0.5})],
-    "10% crop, centre": [(crop, {"fraction": 0.1})],
-    "10% crop, corner": [(crop, {"fraction": 0.1, "anchor": "bottomright"})],
-    "3 s excerpt": [(excerpt, {"start": 4.5, "seconds": 3.0})],
-    "brightness +20%": [(brightness_contrast, {"brightness": 0.2})],
-    "brightness -20%": [(brightness_contrast, {"brightness": -0.2})],
-    "contrast +20%": [(brightness_contrast, {"contrast": 0.2})],
-    "contrast -20%": [(brightness_contrast, {"contrast": -0.2})],
-    "excerpt + downscale": [(excerpt, {"start": 6.0, "seconds": 3.0}), (scale, {"factor": 0.5})],
-    "crop + CRF 28": [(crop, {"fraction": 0.1}), (reencode, {"crf": 28})],
-    "brightness + crop": [(brightness_contrast, {"brightness": -0.2}),
-                          (crop, {"fraction": 0.1, "anchor": "topleft"})],
-}
-
-
-@pytest.mark.parametrize("name", list(ATTACKS))
+@pytest.mark.parametrize("name", list(WATERMARK_ATTACKS))
 def test_the_watermark_survives(made, tmp_path, name):
-    attacked = chain(made["out"], tmp_path / "attacked.mp4", *ATTACKS[name])
+    attacked = chain(made["out"], tmp_path / "attacked.mp4", *WATERMARK_ATTACKS[name])
     d = detect_file(attacked)
     assert d.found and d.payload == made["payload"], (name, d)
 
