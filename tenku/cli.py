@@ -13,6 +13,8 @@ import signal
 import sys
 
 EXAMPLE = 'tenku generate "a basketball player shoots and misses, the ball bounces off the rim" -o shot.mp4'
+REMIX_EXAMPLE = 'tenku remix shot.world.json "make the ball blue and set it on the moon" -o moon.mp4'
+EXTEND_EXAMPLE = 'tenku extend shot.world.json --seconds 4 "then the ball rolls away" -o more.mp4'
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,19 +24,24 @@ def _parser() -> argparse.ArgumentParser:
 
     g = sub.add_parser("generate", help="prompt (or world script) -> MP4 + sidecar",
                        description=f"Example: {EXAMPLE}")
-    g.add_argument("prompt", nargs="?", help="what happens, in plain words")
-    g.add_argument("-o", "--out", default="out.mp4", help="output .mp4 (default out.mp4)")
-    g.add_argument("--seconds", type=float, help="duration, up to 20 (default from the prompt or 4)")
-    g.add_argument("--size", help="WxH, e.g. 1280x720, 720x1280, 1920x1080 (default 1280x720)")
-    g.add_argument("--fps", type=int, help="frames per second (default 24)")
-    g.add_argument("--seed", type=int, help="random seed (default 0)")
-    g.add_argument("--style", help="look preset (default realistic)")
+    g.add_argument("prompt", nargs="?", help="what happens, in plain words; several shots: "
+                   "'Shot 1: ... Shot 2: ...', 'cut to', or screenplay scene headings")
     g.add_argument("--script", help="a world script or .world.json sidecar to (re)generate from")
-    g.add_argument("--quality", default="standard", help="draft, standard or high")
-    g.add_argument("--backend", default="sim", help="generator backend (default sim)")
-    g.add_argument("--no-audio", action="store_true", help="leave the sound track silent")
-    g.add_argument("--music", help="add a score: orchestral, lofi, tense, upbeat, calm or sad")
-    g.add_argument("--json", action="store_true", help="print the result as JSON")
+    g.add_argument("--image", help="a PNG, JPEG or WebP picture to put behind the scene")
+    _video_flags(g)
+
+    r = sub.add_parser("remix", help="edit a video's world script with words -> new MP4",
+                       description=f"Example: {REMIX_EXAMPLE}")
+    r.add_argument("source", help="the video's .world.json sidecar (or its .mp4)")
+    r.add_argument("prompt", help="what to change, e.g. 'make the ball blue and set it on the moon'")
+    r.add_argument("--image", help="a PNG, JPEG or WebP picture to put behind the scene")
+    _video_flags(r)
+
+    e = sub.add_parser("extend", help="continue a video from its final state -> new MP4",
+                       description=f"Example: {EXTEND_EXAMPLE}")
+    e.add_argument("source", help="the video's .world.json sidecar (or its .mp4)")
+    e.add_argument("prompt", help="what happens next ('' lets the world just run on)")
+    _video_flags(e)
 
     pl = sub.add_parser("plan", help="prompt -> world script and grounding report")
     pl.add_argument("prompt")
@@ -55,6 +62,22 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _video_flags(g: argparse.ArgumentParser) -> None:
+    """The flags every command that makes a video takes."""
+    g.add_argument("-o", "--out", default="out.mp4", help="output .mp4 (default out.mp4)")
+    g.add_argument("--seconds", type=float, help="duration, up to 20 (default from the prompt or 4)")
+    g.add_argument("--size", help="WxH, e.g. 1280x720, 720x1280, 1920x1080 (default 1280x720)")
+    g.add_argument("--fps", type=int, help="frames per second (default 24)")
+    g.add_argument("--seed", type=int, help="random seed (default 0)")
+    g.add_argument("--style", help="look: realistic (default), cinematic, anime, newsreel, "
+                   "vintage or noir")
+    g.add_argument("--quality", default="standard", help="draft, standard or high")
+    g.add_argument("--backend", default="sim", help="generator backend (default sim)")
+    g.add_argument("--no-audio", action="store_true", help="leave the sound track silent")
+    g.add_argument("--music", help="add a score: orchestral, lofi, tense, upbeat, calm or sad")
+    g.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `tenku script kinds | head` ends quietly
@@ -65,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         print(tenku.__version__)
         return 0
     try:
-        if args.command == "generate":
+        if args.command in ("generate", "remix", "extend"):
             return _generate(args)
         if args.command == "plan":
             return _plan(args)
@@ -84,14 +107,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _generate(args) -> int:
+    """``generate``, ``remix`` and ``extend``: one progress display, one summary."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from tenku.generate_api import generate
+    from tenku import generate_api
 
-    if args.prompt is not None and not args.prompt.strip() and not args.script:
-        raise ValueError("the prompt is empty: describe what should happen, e.g.\n  " + EXAMPLE)
-    if not args.prompt and not args.script:
-        raise ValueError(f"give a prompt or --script FILE, e.g.\n  {EXAMPLE}")
+    if args.command == "generate":
+        if args.prompt is not None and not args.prompt.strip() and not args.script:
+            raise ValueError("the prompt is empty: describe what should happen, e.g.\n  " + EXAMPLE)
+        if not args.prompt and not args.script:
+            raise ValueError(f"give a prompt or --script FILE, e.g.\n  {EXAMPLE}")
+    if args.command == "remix" and not args.prompt.strip():
+        raise ValueError(f"say what to change, e.g.\n  {REMIX_EXAMPLE}")
     stages = ("plan", "simulate", "sound", "render", "encode")
     with Progress(TextColumn("{task.description:<9}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                   TimeElapsedColumn(), console=_stderr_console(), transient=False) as bars:
@@ -102,12 +129,19 @@ def _generate(args) -> int:
             bars.start_task(task)
             bars.update(task, completed=frac)
 
-        if args.script:
-            progress("plan", 1.0)
-        result = generate(args.prompt, script=args.script, out=args.out, seconds=args.seconds,
-                          size=args.size, fps=args.fps, seed=args.seed, style=args.style,
-                          backend=args.backend, quality=args.quality, audio=not args.no_audio,
-                          music=args.music, progress=progress)
+        common = dict(out=args.out, size=args.size, fps=args.fps, seed=args.seed,
+                      style=args.style, backend=args.backend, quality=args.quality,
+                      audio=not args.no_audio, music=args.music, progress=progress)
+        if args.command == "remix":
+            result = generate_api.remix(args.source, args.prompt, seconds=args.seconds,
+                                        image=args.image, **common)
+        elif args.command == "extend":
+            result = generate_api.extend(args.source, args.prompt, seconds=args.seconds, **common)
+        else:
+            if args.script:
+                progress("plan", 1.0)
+            result = generate_api.generate(args.prompt, script=args.script,
+                                           seconds=args.seconds, image=args.image, **common)
     _record(result)
     side = result.sidecar
     summary = {
@@ -116,13 +150,22 @@ def _generate(args) -> int:
         "spritesheet": str(result.spritesheet) if result.spritesheet else None,
         "events": len(side["events"]), "timings": side.get("timings", {}),
     }
-    if side.get("grounding", {}).get("not_understood"):
-        summary["not_understood"] = side["grounding"]["not_understood"]
+    not_understood = (side.get("grounding", {}).get("not_understood")
+                      or side.get("edit", {}).get("not_understood"))
+    if not_understood:
+        summary["not_understood"] = not_understood
+    if side.get("edit"):
+        summary["changes"] = side["edit"]["changes"]
+    if side.get("parent"):
+        summary["parent"] = side["parent"]["sidecar"]
     if args.json:
         print(json.dumps(summary, indent=1))
     else:
         print(f"video    {summary['video']}")
         print(f"sidecar  {summary['sidecar']}  ({summary['events']} events)")
+        for c in summary.get("changes", []):
+            print(f"changed  {c.get('what')}: {c.get('target') or ''} {c.get('from', '')} -> "
+                  f"{c.get('to', '')}".replace("  ", " "))
         if summary.get("not_understood"):
             print("not understood (left out): " + ", ".join(summary["not_understood"]))
     return 0

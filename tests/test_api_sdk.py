@@ -91,13 +91,46 @@ def test_download_all_three_variants(service, finished, tmp_path):
     assert sprite.http_response.content[:3] == b"\xff\xd8\xff"
 
 
-def test_remix_records_its_parent(service, finished):
-    remix = client(service).videos.remix(finished.id, prompt="a tennis ball bounces instead")
+def sidecar(service, video_id: str) -> dict:
+    r = httpx.get(f"{service['url']}/v1/videos/{video_id}/content",
+                  params={"variant": "sidecar"},
+                  headers={"Authorization": f"Bearer {service['keys'][0]}"})
+    r.raise_for_status()
+    return r.json()
+
+
+def test_remix_edits_the_parents_world_script(service, finished):
+    remix = client(service).videos.remix(finished.id, prompt="make the ball blue")
     assert remix.remixed_from_video_id == finished.id and remix.status == "queued"
     done = client(service).videos.poll(remix.id, poll_interval_ms=200)
     assert done.status == "completed" and done.remixed_from_video_id == finished.id
     assert (done.size, done.seconds, done.model) == (finished.size, finished.seconds,
                                                      finished.model)
+    before, after = sidecar(service, finished.id), sidecar(service, done.id)
+    assert after["parent"]["kind"] == "remix" and after["edit"]["physics"] is False
+    ball = next(e for e in after["script"]["entities"] if e["kind"] == "basketball")
+    assert ball["color"] == "#0000ff" or ball["color"].startswith("#")
+    assert [e["t"] for e in after["events"]] == [e["t"] for e in before["events"]]
+    with pytest.raises(openai.BadRequestError) as err:  # nothing to edit: said at once
+        client(service).videos.remix(finished.id, prompt="make the dragon red")
+    assert err.value.code == "nothing_to_edit" and "dragon" in err.value.message
+
+
+def test_extension_continues_the_world(service, finished):
+    c = client(service)
+    # SDK 3.54's videos.extend only takes a file for `video` (it refuses {"id": ...} before
+    # sending), so send OpenAI's JSON form through the SDK's own client.
+    ext = c.post("/videos/extensions", cast_to=openai.types.Video,
+                 body={"video": {"id": finished.id}, "prompt": "then it keeps bouncing",
+                       "seconds": "2"})
+    assert ext.remixed_from_video_id == finished.id
+    done = c.videos.poll(ext.id, poll_interval_ms=200)
+    assert done.status == "completed", done.error
+    side = sidecar(service, done.id)
+    assert side["parent"]["kind"] == "extension" and side["script"]["begin"] > 1.9
+    with pytest.raises(openai.NotFoundError):
+        c.post("/videos/extensions", cast_to=openai.types.Video,
+               body={"video": {"id": "video_doesnotexist"}, "prompt": "more", "seconds": "4"})
 
 
 def test_list_paginates_across_pages_newest_first(service):
@@ -148,12 +181,11 @@ def test_each_error_maps_to_the_sdk_exception(service, finished):
     with pytest.raises(openai.ConflictError) as err:
         c.videos.download_content(queued.id)
     assert err.value.code == "video_not_ready"
-    with pytest.raises(openai.BadRequestError) as err:
-        # SDK 3.54's videos.extend only takes a file for `video` (it refuses {"id": ...}
-        # before sending), so send OpenAI's JSON form through the SDK's own client.
-        c.post("/videos/extensions", cast_to=openai.types.Video,
-               body={"video": {"id": finished.id}, "prompt": "then it rolls", "seconds": "4"})
-    assert err.value.code == "unsupported_feature"
+    with pytest.raises(openai.BadRequestError) as err:  # an uploaded video has no script
+        clip = c.videos.download_content(finished.id).read()
+        c.videos.extend(video=("clip.mp4", clip, "video/mp4"), prompt="then it rolls",
+                        seconds="4")
+    assert err.value.code == "unsupported_feature" and "world script" in err.value.message
 
 
 def test_too_many_jobs_is_429_with_retry_after(service):
@@ -185,7 +217,7 @@ def test_async_client_does_the_same(service, tmp_path):
         assert ids.index(v.id) < ids.index(other.id)  # newest first, across pages
         content = await c.videos.download_content(v.id)
         content.write_to_file(tmp_path / "a.mp4")
-        remix = await c.videos.remix(v.id, prompt="a volleyball is kicked")
+        remix = await c.videos.remix(v.id, prompt="replace the ball with a volleyball")
         assert remix.remixed_from_video_id == v.id
         await c.videos.delete(remix.id)
         with pytest.raises(openai.NotFoundError):

@@ -31,6 +31,8 @@ class GenerateOptions:
     #: ``stamp(frame, index) -> frame``, run on every frame before it is encoded (the visible
     #: and invisible marks of ``tenku.provenance``); previews are cut from stamped frames
     stamp: Callable[[np.ndarray, int], np.ndarray] | None = None
+    #: the backdrop picture (``WorldScript.backdrop``'s file, found by the caller)
+    backdrop: Path | None = None
 
 
 @dataclass

@@ -45,6 +45,6 @@ def _sim() -> Generator:
     return SimBackend()
 
 
-# The simulator cannot yet use a reference image or a character; Order 6 (direction) and
-# the cameo work add those.
-register("sim", _sim)
+# The simulator puts a reference image behind the scene as a backdrop plate and casts saved
+# characters as its figures.
+register("sim", _sim, frozenset({"input_reference", "characters"}))

@@ -56,7 +56,8 @@ def build_sidecar(script: WorldScript, backend: str, sim: SimResult | None, *,
         "seed": script.seed,
         "script": dump_script(script),
         "entities": entity_rows(script, sim),
-        "events": [e.to_json() for e in sim.events] if sim else [],
+        # An extension replays its parent's world unseen: those events are the parent's.
+        "events": [e.to_json() for e in sim.events if e.t >= script.begin - 1e-9] if sim else [],
     }
     if extra:
         data.update(extra)

@@ -1,18 +1,21 @@
 """The "sim" backend: build the world, simulate it with MuJoCo, render it, encode it.
 
 ``generate`` reads as the algorithm, one step per module: 1. voice the dialogue
-(``tenku.audio.speech``), 2. simulate (``tenku.sim``; mouths follow the voices), 3. frame it
-(``tenku.render.camera_path``), 4. hear it (``tenku.audio``: foley from the events and the
-voices, placed where the camera sees them), 5. render, stamp (``options.stamp``: the
-provenance marks) and encode frame by frame (``tenku.render``, ``tenku.media``; the encoder
-runs on its own thread so the two overlap),
-6. previews and captions, 7. the sidecar. ``timings`` records each step's seconds.
+(``tenku.audio.speech``), 2. simulate (``tenku.sim``; mouths follow the voices; one sample
+per video frame at the world time its shot shows), 3. frame it (``tenku.render.camera_path``),
+4. hear it (``tenku.audio``: foley from the events and the voices, placed where the camera
+sees them, on the video's clock: ``tenku.scene.timeline``), 5. render, join the shots
+(cuts, dissolves, fades), stamp (``options.stamp``: the provenance marks) and encode frame by
+frame (``tenku.render``, ``tenku.media``; the encoder runs on its own thread so the two
+overlap), 6. previews and captions, 7. the sidecar. ``timings`` records each step's seconds.
 """
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+
+import numpy as np
 
 from tenku.audio import soundtrack
 from tenku.audio.speech import speak, write_vtt
@@ -21,6 +24,7 @@ from tenku.backends.sidecar import build_sidecar, sidecar_path, write_sidecar
 from tenku.catalog import environment
 from tenku.media import VideoWriter, pick_sprite_frames, write_spritesheet, write_thumbnail
 from tenku.render import Renderer, camera_path
+from tenku.scene.timeline import video_to_world, video_view
 from tenku.script import WorldScript
 from tenku.sim import simulate
 
@@ -39,7 +43,8 @@ class SimBackend:
         lines = speak(script) if script.dialogue else []
         mouths: dict[str, list] = {}
         for line in lines:
-            mouths.setdefault(line.speaker, []).append((line.start, line.envelope))
+            mouths.setdefault(line.speaker, []).append((video_to_world(script, line.start),
+                                                        line.envelope))
         timings["voice"] = time.perf_counter() - t0
 
         # 2. Simulate the world.
@@ -59,7 +64,8 @@ class SimBackend:
         t0 = time.perf_counter()
         sound = None
         if options.audio:
-            sound = soundtrack(sim, script.environment, script.duration, cameras, w, h,
+            sound = soundtrack(video_view(sim, script), script.environment, script.duration,
+                               cameras, w, h,
                                seed=script.seed, speech=lines, music=script.music,
                                weather=script.weather)
         report("sound", 1.0)
@@ -73,8 +79,14 @@ class SimBackend:
         sprites, thumb = [], None
         render_s = encode_s = stamp_s = 0.0
         t0 = time.perf_counter()
+        plate = None
+        if options.backdrop is not None:
+            from tenku.render.plate import load_plate  # Pillow, only when there is a picture
+
+            plate = load_plate(options.backdrop, w, h)
         renderer = Renderer(w, h, sim, environment(script.environment), lighting=script.lighting,
-                            style=script.style, quality=options.quality)
+                            style=script.style, quality=options.quality, backdrop=plate)
+        joins = _joins(script, cameras)
         render_s += time.perf_counter() - t0
         with renderer, VideoWriter(out, w, h, script.fps, crf=options.crf,
                                    audio=sound.samples if sound is not None else None,
@@ -82,7 +94,7 @@ class SimBackend:
                                    metadata={"comment": f"tenku {script.prompt[:200]}"}) as writer:
             for i, cam in enumerate(cameras):
                 t0 = time.perf_counter()
-                frame = renderer.render(i, cam)
+                frame = _joined(renderer, i, cam, joins.get(i))
                 t1 = time.perf_counter()
                 if options.stamp is not None:
                     frame = options.stamp(frame, i)
@@ -129,6 +141,7 @@ class SimBackend:
                         "captions": vtt_path.name if vtt_path else None},
             "dialogue": [x.to_json() for x in lines],
             "sim": {k: v for k, v in sim.stats.items() if k in ("throw", "ticks", "timestep")},
+            "shots": _shot_rows(script, sim, cameras),
             "audio": None if sound is None else {
                 "loudness_lufs": round(sound.loudness_lufs, 2),
                 "true_peak_dbtp": round(sound.true_peak_dbtp, 2)},
@@ -138,3 +151,71 @@ class SimBackend:
         side = sidecar_path(out)
         write_sidecar(side, data)
         return GenerateResult(out, side, data, thumb_path, sprite_path, timings)
+
+
+def _joins(script: WorldScript, cameras) -> dict[int, tuple[str, float, object]]:
+    """How each frame near a shot boundary is joined: frame -> (kind, weight, other camera).
+
+    A dissolve blends the new shot with the previous shot's last camera held over the same
+    moment; a fade dips to black, out over the last half of the old shot's window and in over
+    the first half of the new one's (the first shot's fade is a fade-in from black)."""
+    out: dict[int, tuple[str, float, object]] = {}
+    fps = script.fps
+    n = len(cameras)
+    for i, ((shot, _, _), (v0, _)) in enumerate(zip(script.shot_spans(),
+                                                   script.shot_video_spans())):
+        t = shot.transition_seconds
+        if shot.transition == "cut" or t <= 0:
+            continue
+        first = round(v0 * fps)
+        if shot.transition == "crossfade" and i > 0:
+            held = cameras[max(first - 1, 0)]
+            k = max(1, round(t * fps))
+            for j in range(first, min(first + k, n)):
+                out[j] = ("dissolve", (j - first + 1) / (k + 1), held)
+        elif shot.transition == "fade" or (shot.transition == "crossfade" and i == 0):
+            half = max(1, round(t * fps / 2)) if i > 0 else max(1, round(t * fps))
+            for j in range(first, min(first + half, n)):
+                out[j] = ("fade", (j - first + 1) / (half + 1), None)
+            if i > 0:
+                for j in range(max(first - half, 0), first):
+                    out[j] = ("fade", (first - j) / (half + 1), None)
+    return out
+
+
+def _joined(renderer: Renderer, i: int, cam, join) -> np.ndarray:
+    frame = renderer.render(i, cam)
+    if join is None:
+        return frame
+    kind, weight, other = join
+    if kind == "fade":
+        return (frame.astype(np.float32) * weight + 0.5).astype(np.uint8)
+    old = renderer.render(i, other).astype(np.float32)
+    return (old + (frame.astype(np.float32) - old) * weight + 0.5).astype(np.uint8)
+
+
+def _pose(cam) -> dict:
+    return {"eye": [round(float(x), 5) for x in cam.eye],
+            "target": [round(float(x), 5) for x in cam.target],
+            "up": [round(float(x), 5) for x in cam.up], "fov": round(float(cam.fov), 4)}
+
+
+def _shot_rows(script: WorldScript, sim, cameras) -> list[dict]:
+    """Each shot as shown: world span, video span, its first and last camera, and where every
+    entity is at its first and last frame (the world is one: a cut changes only the view)."""
+    owner = [k for _, k in script.frame_times()]
+    rows = []
+    for k, ((shot, a, b), (v0, v1)) in enumerate(zip(script.shot_spans(),
+                                                     script.shot_video_spans())):
+        frames = [i for i, o in enumerate(owner) if o == k]
+        row = {"id": shot.id, "world": [round(a, 4), round(b, 4)],
+               "video": [round(v0, 4), round(v1, 4)], "speed": shot.speed,
+               "transition": shot.transition, "frames": [frames[0], frames[-1]] if frames else []}
+        if frames:
+            row["camera"] = {"first": _pose(cameras[frames[0]]), "last": _pose(cameras[frames[-1]])}
+            row["entities"] = {
+                where: {t.id: [round(float(x), 4) for x in t.pos[f]]
+                        for t in sim.tracks if t.visible[f] and (t.parent or t.id == t.entity)}
+                for where, f in (("first", frames[0]), ("last", frames[-1]))}
+        rows.append(row)
+    return rows

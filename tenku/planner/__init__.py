@@ -22,11 +22,13 @@ from __future__ import annotations
 import math
 import re
 import time
+from dataclasses import replace
 
 from pydantic import ValidationError
 
 from tenku.catalog import ENVIRONMENTS, KINDS
-from tenku.planner import dialogue, embed, music
+from tenku.planner import dialogue, embed, music, shots
+from tenku.planner import shot as shotwords
 from tenku.planner.actions import attach, build
 from tenku.planner.layout import layout, to_entities
 from tenku.planner.llm import LLMConfig, LLMFailed, request_script
@@ -44,22 +46,56 @@ DEFAULT_FPS = 24
 
 def plan(prompt: str, *, seed: int = 0, duration: float | None = None, fps: int | None = None,
          size: str | None = None, style: str | None = None,
-         llm: LLMConfig | None = None) -> PlanResult:
-    """Plan ``prompt`` into a :class:`WorldScript` plus its :class:`Grounding` report."""
+         llm: LLMConfig | None = None, characters=None) -> PlanResult:
+    """Plan ``prompt`` into a :class:`WorldScript` plus its :class:`Grounding` report.
+
+    ``characters`` (:class:`.cast.CastMember`): saved characters to put in the scene; the
+    prompt names them by name."""
     t0 = time.perf_counter()
     _check_input(prompt, seed, duration, fps, size, style)
+    casting = None
+    if characters:
+        from tenku.planner import cast
+
+        prompt, casting = cast.prepare(prompt, characters)
+    result = _plan(prompt, seed, duration, fps, size, style, llm)
+    if casting is not None:
+        result = cast.apply(result, casting)
+    result.grounding.timing["plan_s"] = round(time.perf_counter() - t0, 4)
+    return result
+
+
+def _plan(prompt, seed, duration, fps, size, style, llm) -> PlanResult:
     failed = None
     if llm is not None:
         try:
             return _plan_llm(prompt, llm, seed, duration, fps, size, style)
         except LLMFailed as err:
             failed = str(err)
-    scene, spoken = dialogue.extract(prompt)
-    if spoken and not PERSON_RE.search(scene.lower()):
-        scene += " . a person"  # somebody has to say it
-    result = _plan_offline(scene, seed, duration, fps, size, style)
-    if spoken:
-        result = _with_dialogue(result, prompt, spoken, duration)
+    segments = shots.split(prompt)
+    spoken, shot_of_line = [], []
+    for k, seg in enumerate(segments):
+        seg.text, lines = dialogue.extract(seg.text)
+        spoken += lines
+        shot_of_line += [k] * len(lines)
+    _people_for_names(segments, spoken)
+    if spoken and not any(PERSON_RE.search(seg.text.lower()) for seg in segments):
+        segments[-1].text += " . a person"  # somebody has to say it
+    scene = " . ".join(seg.text for seg in segments)
+    if len(segments) == 1:
+        result = _plan_offline(scene, seed, duration, fps, size, style, speed=segments[0].speed)
+        if spoken:
+            result = _with_dialogue(result, prompt, spoken, duration)
+    else:
+        needs = [dialogue.needed_seconds([t for (_, t), k2 in zip(spoken, shot_of_line) if k2 == k])
+                 if k in shot_of_line else 0.0 for k in range(len(segments))]
+        seconds = shots.video_seconds(segments, duration, needs)
+        result = _plan_offline(scene, seed, sum(seconds), fps, size, style,
+                               segments=(segments, seconds))
+        if spoken:
+            starts = [v0 for v0, _ in result.script.shot_video_spans()]
+            result = _with_dialogue(result, prompt, spoken, sum(seconds),
+                                    at=[starts[k] for k in shot_of_line])
     beds = (("music", music.mood_of(scene)), ("weather", music.weather_of(scene)))
     for field_name, chosen in beds:
         if not chosen:
@@ -73,8 +109,22 @@ def plan(prompt: str, *, seed: int = 0, duration: float | None = None, fps: int 
                                            if not set(w.lower().split()) & used]
     if failed is not None:
         result.grounding.planner = f"offline (llm failed: {failed})"
-    result.grounding.timing["plan_s"] = round(time.perf_counter() - t0, 4)
     return result
+
+
+def _people_for_names(segments: list[shots.Segment], spoken) -> None:
+    """A screenplay speaker with a name ("MARY: ...") is a person of their own: where the
+    name stands in the scene it becomes "a person", then "another person" for the next name,
+    so two names give two people (and the lines go to them in order)."""
+    names = [w for w in dict.fromkeys(w for w, _ in spoken) if w and w not in dialogue.PERSON_WORDS]
+    first = not any(PERSON_RE.search(seg.text.lower()) for seg in segments)
+    for name in names:
+        pattern = re.compile(rf"\ba {re.escape(name)}\b", re.I)
+        for seg in segments:
+            if pattern.search(seg.text):
+                seg.text = pattern.sub("a person" if first else "another person", seg.text, 1)
+                first = False
+                break
 
 
 PERSON_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, dialogue.PERSON_WORDS))) + r")\b")
@@ -98,25 +148,39 @@ def _face_each_other(data: dict, speakers: set[str]) -> None:
         e["pose"]["rotation"] = (roll, pitch, round(math.degrees(math.atan2(cy - y, cx - x)), 2))
 
 
-def _with_dialogue(result: PlanResult, prompt: str, spoken, duration: float | None) -> PlanResult:
+def _with_dialogue(result: PlanResult, prompt: str, spoken, duration: float | None,
+                   at: list[float] | None = None) -> PlanResult:
     """Give each quoted line to the person it names (else the first person), and lengthen
-    the video to fit the lines unless the caller fixed the duration."""
+    the video to fit the lines unless the caller fixed the duration. ``at``: for a
+    multi-shot script, the video time of each line's shot (lines in one shot follow each
+    other from a beat after its start)."""
     people = [e for e in result.script.entities if e.kind in dialogue.PERSON_KINDS]
-    lines, rows = [], []
-    for word, text in spoken:
+    lines, rows, line_shots = [], [], []
+    voiced: dict[str | None, object] = {}  # speaker word -> figure: two names, two people
+    for i, (word, text) in enumerate(spoken):
         who = next((e for e in people if word and (e.id == word or e.id.startswith(word + "_")
-                    or (e.label and word in e.label.lower()))), people[0] if people else None)
+                    or (e.label and word in e.label.lower()))), None) or voiced.get(word)
+        if who is None:
+            free = [e for e in people if e not in voiced.values()]
+            who = free[0] if free and word else (people[0] if people else None)
         if who is None:
             result.grounding.not_understood.append(text)
             continue
-        lines.append({"speaker": who.id, "text": text})
+        voiced.setdefault(word, who)
+        line = {"speaker": who.id, "text": text}
+        if at is not None:  # a beat after its shot starts, after the shot's earlier lines
+            before = [x["text"] for x, k in zip(lines, line_shots) if k == at[i]]
+            line["t"] = round(at[i] + 0.25 + (dialogue.needed_seconds(before) - 0.5
+                                              if before else 0.0), 3)
+        lines.append(line)
+        line_shots.append(at[i] if at is not None else None)
         rows.append({"words": text, "speaker": who.id, "speaker_words": word or ""})
     data = result.script.model_dump()
     data["prompt"] = prompt
     data["dialogue"] = lines
     _face_each_other(data, {x["speaker"] for x in lines})
     need = dialogue.needed_seconds([x["text"] for x in lines])
-    if duration is None and need > data["duration"]:
+    if duration is None and need > data["duration"] and at is None:
         if need > MAX_SECONDS:
             raise ScriptError(f"the dialogue needs about {need:.0f} s but a video is at most "
                               f"{MAX_SECONDS:g} s: shorten or drop some lines")
@@ -182,7 +246,10 @@ def _plan_llm(prompt, cfg, seed, duration, fps, size, style) -> PlanResult:
 
 # --------------------------------------------------------------------------- 3-7. offline
 
-def _plan_offline(prompt, seed, duration, fps, size, style) -> PlanResult:
+def _plan_offline(prompt, seed, duration, fps, size, style, speed: float = 1.0,
+                  segments: tuple[list[shots.Segment], list[float]] | None = None) -> PlanResult:
+    """``segments``: a multi-shot prompt's shots and their video seconds (``prompt`` is their
+    words joined); ``speed``: a single shot's speed (slow motion, time-lapse)."""
     g = Grounding()
     p = parse(prompt)
     t = time.perf_counter()
@@ -197,15 +264,31 @@ def _plan_offline(prompt, seed, duration, fps, size, style) -> PlanResult:
     lay = layout(p.things, p.intents, env)
     entities = to_entities(lay, p.things)
     dur = float(duration) if duration is not None else (p.shot.duration or DEFAULT_DURATION)
-    actions, action_rows = build(p, lay, p.things, dur)
-    camera, cam_row = _camera(p, lay, actions)
+    if duration is None and not p.shot.duration and speed < 1.0:
+        dur = min(DEFAULT_DURATION * 2, MAX_SECONDS)  # slow motion: a little more to see
+    if segments is None:
+        actions, action_rows = build(p, lay, p.things, dur * speed)
+        camera, cam_row = _camera(p, lay, actions)
+        shot_list = [Shot(camera=camera, speed=speed, description=prompt[:200])]
+        if speed != 1.0:
+            cam_row["speed"] = speed
+    else:
+        shot_list, actions, action_rows, cam_row = _shots(p, lay, *segments)
+        g.shots = [{"words": seg.text[:200], "transition": seg.transition, "speed": seg.speed,
+                    "seconds": round(sec, 3), "camera_words": seg.camera_words}
+                   for seg, sec in zip(*segments)]
+        _check_one_place(segments[0])
     lighting, light_row = _lighting(p, env)
-    used_style = style.strip() if style else "realistic"
+    by_words = shotwords.style_of(p.shot.style_words)
+    used_style = style.strip() if style else (by_words or "realistic")
     size_ = size or ("720x1280" if p.shot.portrait else "1280x720")
-    script = WorldScript(
-        prompt=prompt, duration=dur, fps=fps or DEFAULT_FPS, size=size_, seed=seed,
-        style=used_style, environment=env, lighting=lighting, entities=entities,
-        actions=actions, shots=[Shot(camera=camera, description=prompt[:200])])
+    try:
+        script = WorldScript(
+            prompt=prompt, duration=dur, fps=fps or DEFAULT_FPS, size=size_, seed=seed,
+            style=used_style, environment=env, lighting=lighting, entities=entities,
+            actions=actions, shots=shot_list)
+    except ValidationError as err:
+        raise ScriptError("the shots do not fit together: " + err.errors()[0]["msg"]) from None
     script = WorldScript.model_validate(script.model_dump())
 
     g.entities = [_entity_row(th, lay.ids.get(k, []), implied.get(k)) for k, th in
@@ -215,7 +298,7 @@ def _plan_offline(prompt, seed, duration, fps, size, style) -> PlanResult:
     g.camera = cam_row
     g.lighting = light_row
     g.style = {"style": used_style, "words": p.shot.style_words,
-               "how": "argument" if style else "default"}
+               "how": "argument" if style else "words" if by_words else "default"}
     if p.shot.duration_words:
         g.style["duration_words"] = p.shot.duration_words
     if p.shot.orientation_words:
@@ -227,6 +310,77 @@ def _plan_offline(prompt, seed, duration, fps, size, style) -> PlanResult:
     not_understood += [f"{w} (too many things)" for w in p.dropped_things[:5]]
     g.not_understood = list(dict.fromkeys(not_understood))
     return PlanResult(script, g)
+
+
+def _shots(p: Parsed, lay, segments: list[shots.Segment], seconds: list[float]):
+    """One :class:`Shot` per segment, back to back in world time, with each verb's action
+    timed inside the shot whose words hold it."""
+    bounds, first = [], 0
+    for seg in segments:
+        bounds.append(first)
+        first += len(_clauses_of(seg.text))
+    starts, t = [], 0.0
+    for seg, sec in zip(segments, seconds):
+        starts.append(t)
+        t += sec * seg.speed
+
+    def owner(pos: int) -> int:
+        return max(k for k, b in enumerate(bounds) if b <= pos) if pos >= 0 else 0
+
+    def window(pos: int) -> tuple[float, float]:
+        k = owner(pos)
+        return starts[k], seconds[k] * segments[k].speed
+
+    actions, rows = build(p, lay, p.things, t, window)
+    shot_list, cam_rows = [], []
+    whole = p.shot
+    for k, seg in enumerate(segments):
+        mine = [a for a in actions if starts[k] <= a.t < starts[k] + seconds[k] * seg.speed]
+        p.shot = replace(whole, camera=dict(seg.camera), camera_words=list(seg.camera_words),
+                         follow_hint=None if seg.follow_hint is None
+                         else bounds[k] + seg.follow_hint)
+        cam, row = _camera(p, lay, mine or actions)
+        if not seg.camera and k > 0 and shot_list[-1].camera == cam:
+            cam = cam.model_copy(update={"framing": "medium" if cam.framing != "medium"
+                                         else "wide"})  # an unmarked cut still shows a cut
+            row["note"] = "no camera words: framed differently from the shot before"
+        shot_list.append(Shot(id=f"shot_{k + 1}", start=round(starts[k], 6), camera=cam,
+                              speed=seg.speed, transition=seg.transition,
+                              description=seg.text[:200]))
+        cam_rows.append(row)
+    p.shot = whole
+    return shot_list, actions, rows, {"shots": cam_rows, **cam_rows[0]}
+
+
+def _clauses_of(text: str) -> list[str]:
+    from tenku.planner import lexicon as lx
+    from tenku.planner.parse import _clauses
+
+    return _clauses(lx.normalize(text))[0]
+
+
+def _check_one_place(segments: list[shots.Segment]) -> None:
+    """One world has one place and one light: shots that name two are contradictory."""
+    places = {}
+    for k, seg in enumerate(segments):
+        env = parse(seg.text).env
+        if env and not env.get("weak"):
+            places.setdefault(env["name"], k + 1)
+    if len(places) > 1:
+        (a, ka), (b, kb) = list(places.items())[:2]
+        raise ScriptError(
+            f"shot {ka} is set in {a.replace('_', ' ')} and shot {kb} in {b.replace('_', ' ')}: "
+            "the shots of one video film one world in one place. Set every shot in one place, "
+            "or make a video per place")
+    lights = {}
+    for k, seg in enumerate(segments):
+        if seg.lighting:
+            lights.setdefault(seg.lighting, k + 1)
+    if len(lights) > 1:
+        (a, ka), (b, kb) = list(lights.items())[:2]
+        raise ScriptError(
+            f"shot {ka} is lit for {a} and shot {kb} for {b}, with no time between them: the "
+            "shots share one world and one light. Pick one time of day for the video")
 
 
 def _ground_leftovers(p: Parsed, g: Grounding) -> list[str]:

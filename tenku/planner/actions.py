@@ -175,19 +175,24 @@ TIMES = {"throw": 0.8, "release": 1.0, "drop": 0.5, "bounce": 0.3, "float": 0.3,
          "roll": 0.2, "push": 0.5, "kick": 0.5, "spin": 0.3, "stack": 0.0}
 
 
-def build(p, lay, things, duration: float) -> tuple[list, list[dict]]:
+def build(p, lay, things, duration: float, window=None) -> tuple[list, list[dict]]:
     """Script actions (one per target; the first verb that moves a thing wins) and the
-    grounding rows describing them."""
+    grounding rows describing them.
+
+    ``window(token index) -> (start, seconds)``: for a multi-shot prompt, the world-time span
+    of the shot whose words hold the verb, so each shot's action happens in that shot."""
     from tenku.script.model import (Drop, Kick, PlaceOnWater, Push, Release, Stack,
                                     Throw)
 
     acts: list = []
     rows: list[dict] = []
     moved: set[str] = set()
-    tmax = max(0.0, duration * 0.5)
+    span = {"start": 0.0, "seconds": duration}  # the verb's shot (the whole video by default)
+    if window is not None:
+        span["start"], span["seconds"] = window(0)
 
     def t_of(name: str) -> float:
-        return round(min(TIMES[name], tmax), 3)
+        return round(span["start"] + min(TIMES[name], max(0.0, span["seconds"] * 0.5)), 3)
 
     def ids(k):
         return lay.ids.get(k, []) if k is not None else []
@@ -205,6 +210,8 @@ def build(p, lay, things, duration: float) -> tuple[list, list[dict]]:
     in_water = set(lay.info.get("in_water", []))
     riders = set(lay.info.get("ramp_riders", []))
     for it in p.intents:
+        if window is not None:
+            span["start"], span["seconds"] = window(it.pos)
         actor = first(it.subject)
         tgt_things = it.extra.get("targets", [])
         tgt = first(tgt_things[0]) if tgt_things else None

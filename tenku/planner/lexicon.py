@@ -191,3 +191,62 @@ def material_phrases() -> dict[tuple[str, ...], str]:
 
 def max_phrase_len() -> int:
     return max(len(p) for d in (kind_phrases(), env_phrases(), material_phrases()) for p in d)
+
+
+# --------------------------------------------------------------------------- edit instructions
+# Words that only remix/extend instructions read (tenku.planner.edit); the prompt reader above
+# does not use them, so adding here never changes how a prompt is planned.
+
+def token_spans(text: str) -> list[tuple[str, int, int]]:
+    """Like :func:`tokens`, with each token's character span in ``normalize(text)``, so that a
+    regular expression matched on the normalised text can mark the tokens it covered."""
+    return [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(normalize(text))]
+
+
+_SINGULARS = {pl: sg for sg, pl in _IRREGULAR_PLURALS.items() if pl != sg}
+
+
+def singular(word: str) -> str:
+    """The singular of a plural noun ("pins" -> "pin", "glasses" -> "glass"); other words as
+    they are. Good enough for matching catalog nouns, not a general English stemmer."""
+    if word in _SINGULARS:
+        return _SINGULARS[word]
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if re.search(r"(ss|x|z|ch|sh)es$", word):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+#: Colours an edit may ask for. "gold" is a colour in "make the pins gold" but a material in a
+#: prompt's "a gold bar", so it is not in :data:`COLORS`.
+EDIT_COLORS: dict[str, str] = {**COLORS, "gold": "#d4af37", "blond": "#e3c16f",
+                               "blonde": "#e3c16f"}
+
+#: Clothes and body parts of a person, by the :class:`~tenku.script.model.Appearance` field
+#: their colour goes to ("give the man a red shirt", "make his pants blue").
+GARMENTS: dict[str, str] = {
+    "shirt": "shirt", "t-shirt": "shirt", "tshirt": "shirt", "jersey": "shirt",
+    "jacket": "shirt", "hoodie": "shirt", "sweater": "shirt", "coat": "shirt", "blouse": "shirt",
+    "uniform": "shirt", "dress": "shirt", "outfit": "shirt", "clothes": "shirt",
+    "pants": "pants", "trousers": "pants", "jeans": "pants", "shorts": "pants",
+    "skirt": "pants", "leggings": "pants", "hair": "hair", "skin": "skin",
+}
+
+#: "bigger", "shrink": factors on a thing's *current* size (:data:`SIZES` are on its real size).
+SIZE_COMPARATIVES: dict[str, float] = {
+    "bigger": 1.5, "larger": 1.5, "taller": 1.5, "enlarge": 1.5, "grow": 1.5,
+    "smaller": 0.6, "tinier": 0.5, "shrink": 0.5,
+}
+
+#: "twice as big", "half the gravity": multiplying words.
+MULTIPLIERS: dict[str, float] = {
+    "half": 0.5, "halve": 0.5, "halved": 0.5, "twice": 2.0, "double": 2.0, "doubled": 2.0,
+    "triple": 3.0, "tripled": 3.0, "thrice": 3.0, "quadruple": 4.0,
+}
+
+#: "roll it faster": factors on an action's speed (besides :data:`SPEED_WORDS`).
+SPEED_COMPARATIVES: dict[str, float] = {"faster": 1.5, "quicker": 1.3, "harder": 1.5,
+                                        "slower": 0.6, "softer": 0.6, "gentler": 0.6}

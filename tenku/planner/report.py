@@ -62,6 +62,7 @@ class Grounding:
     dialogue: list[dict] = field(default_factory=list)  # {words, speaker, speaker_words}
     music: dict = field(default_factory=dict)  # {words, music}
     weather: dict = field(default_factory=dict)  # {words, weather}
+    shots: list[dict] = field(default_factory=list)  # multi-shot: {words, transition, speed, ...}
     planner: str = "offline"
     timing: dict = field(default_factory=dict)
 
@@ -71,6 +72,7 @@ class Grounding:
             "environment": self.environment, "camera": self.camera, "style": self.style,
             "lighting": self.lighting, "not_understood": self.not_understood,
             "dialogue": self.dialogue, "music": self.music, "weather": self.weather,
+            **({"shots": self.shots} if self.shots else {}),
         })
 
 

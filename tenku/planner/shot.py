@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from tenku.render.looks import STYLE_ALIASES
 from tenku.script.model import MAX_SECONDS
 
 # phrase (space-separated tokens) -> (field, value)
@@ -39,6 +40,13 @@ CAMERA_WORDS: dict[str, tuple[str, str]] = {
     "dolly in": ("rig", "dolly"), "push in": ("rig", "dolly"), "zooms in": ("rig", "dolly"),
     "zoom in": ("rig", "dolly"), "static camera": ("rig", "static"),
     "locked-off": ("rig", "static"), "tripod": ("rig", "static"),
+    "orbits": ("rig", "orbit"), "orbit around": ("rig", "orbit"),
+    "circles around": ("rig", "orbit"), "camera circles": ("rig", "orbit"),
+    "camera tracks": ("rig", "follow"), "tracks the": ("rig", "follow"),
+    "pushes in": ("rig", "dolly"), "dollies in": ("rig", "dolly"), "slow push in": ("rig", "dolly"),
+    "handheld": ("shake", 0.5), "hand-held": ("shake", 0.5), "handheld camera": ("shake", 0.5),
+    "shaky cam": ("shake", 0.9), "shaky camera": ("shake", 0.9), "shaky": ("shake", 0.9),
+    "found footage": ("shake", 0.8), "steadicam": ("shake", 0.15),
 }
 
 LIGHTING_WORDS: dict[str, str] = {
@@ -62,6 +70,8 @@ STYLE_WORDS = (
     "pixel art", "oil painting", "sketch", "dreamy", "surreal", "minimalist", "35mm",
     "film grain", "sora", "photograph", "photo", "time-lapse", "timelapse", "beautiful",
     "stunning", "gorgeous", "detailed", "highly detailed", "shallow depth of field", "bokeh",
+    "fast motion", "sped up", "half speed", "time lapse", "in slow motion",
+    *STYLE_ALIASES,
 )
 
 PORTRAIT_WORDS = ("vertical", "portrait", "9:16", "tiktok", "reel", "story format")
@@ -70,7 +80,7 @@ LANDSCAPE_WORDS = ("horizontal", "landscape", "widescreen", "16:9")
 
 @dataclass
 class ShotWords:
-    camera: dict = field(default_factory=dict)       # field -> value
+    camera: dict = field(default_factory=dict)       # field -> value (see CAMERA_WORDS)
     camera_words: list[str] = field(default_factory=list)
     follow_hint: int | None = None                   # token index after "following"/"tracking"
     lighting: str | None = None
@@ -150,3 +160,8 @@ def find(text_norm: str, toks: list[str]) -> ShotWords:
         if t in ("camera", "angle", "view", "lighting", "light", "style") and i not in used:
             used.add(i)
     return sw
+
+
+def style_of(words: list[str]) -> str | None:
+    """The style the prompt's style words ask for (the first that names one)."""
+    return next((STYLE_ALIASES[w] for w in words if w in STYLE_ALIASES), None)

@@ -253,26 +253,56 @@ def _clamp_height(eye: np.ndarray, sim: SimResult) -> np.ndarray:
 
 # --- the rigs ------------------------------------------------------------------------------
 
-def _shot_frames(script, times: np.ndarray):
-    spans = script.shot_spans()
-    owner = np.zeros(len(times), dtype=int)
-    for i, (_, t0, t1) in enumerate(spans):
-        owner[times >= t0 - 1e-9] = i
-    return [(spans[i][0], np.nonzero(owner == i)[0]) for i in range(len(spans))]
+def _shot_frames(script, n: int):
+    """Each shot with the video frames it shows (the script's timeline says which)."""
+    owner = np.array([k for _, k in script.frame_times()][:n], dtype=int)
+    return [(s, np.nonzero(owner == i)[0]) for i, s in enumerate(script.shots)]
 
 
 def camera_path(script, sim: SimResult, width: int, height: int) -> list[CameraPose]:
     """One camera pose per frame of ``sim``."""
-    times = np.asarray(sim.times, dtype=float)
     aspect = width / height
     boxes = _wall_boxes(sim)
-    poses: list[CameraPose | None] = [None] * len(times)
-    for shot, frames in _shot_frames(script, times):
+    poses: list[CameraPose | None] = [None] * len(sim.times)
+    for k, (shot, frames) in enumerate(_shot_frames(script, len(sim.times))):
         if len(frames) == 0:
             continue
-        for f, pose in zip(frames, _shot_poses(script, sim, shot.camera, frames, aspect, boxes)):
+        shot_poses = _shot_poses(script, sim, shot.camera, frames, aspect, boxes)
+        if shot.camera.shake > 0:
+            _handheld(shot_poses, shot.camera.shake, script.fps, (script.seed, k))
+        for f, pose in zip(frames, shot_poses):
             poses[f] = pose
     return poses  # type: ignore[return-value]
+
+
+#: At shake 1 (running with the camera): how far the aim wanders (degrees) and the eye bobs
+#: (metres), and how fast (Hz). Real handheld footage drifts slowly with a faster tremor on top.
+SHAKE_DEGREES = (1.6, 0.35)
+SHAKE_HZ = (0.6, 4.5)
+SHAKE_BOB = 0.025
+
+
+def _handheld(poses: list[CameraPose], amount: float, fps: int, seed: tuple[int, int]) -> None:
+    """Add a handheld operator's sway and tremor on the video's clock (so slow motion does not
+    slow the operator down): smooth noise, deterministic for the script's seed and shot."""
+    n = len(poses)
+    rng = np.random.default_rng(list(seed))
+    t = np.arange(n) / fps
+
+    def noise(hz: float) -> np.ndarray:  # a few random sines around ``hz``: smooth, no drift
+        f = hz * rng.uniform(0.6, 1.6, 4)
+        ph = rng.uniform(0, 2 * np.pi, 4)
+        return np.sin(2 * np.pi * f[None] * t[:, None] + ph[None]).sum(axis=1) / 2.0
+
+    yaw = sum(math.radians(d) * noise(hz) for d, hz in zip(SHAKE_DEGREES, SHAKE_HZ)) * amount
+    pitch = sum(math.radians(d) * 0.7 * noise(hz) for d, hz in zip(SHAKE_DEGREES, SHAKE_HZ)) * amount
+    bob = SHAKE_BOB * amount * noise(SHAKE_HZ[1] * 0.5)
+    for i, p in enumerate(poses):
+        d = p.target - p.eye
+        dist = float(np.linalg.norm(d)) or 1.0
+        s, u, _ = _basis(-d / dist)
+        p.eye = p.eye + u * bob[i]
+        p.target = p.target + (s * math.tan(yaw[i]) + u * math.tan(pitch[i])) * dist + u * bob[i]
 
 
 def action_points(sim: SimResult, subjects: list[Track], frames: np.ndarray
@@ -384,7 +414,7 @@ def _follow(script, sim, cam, frames, aspect, boxes, elevation, scale, points, r
             fill = np.interp(np.arange(n), idx, np.arange(len(idx))).round().astype(int)
             raw = raw[idx][fill]
         size = float(max(rs.max(), 0.05))
-    fps = 1.0 / max(np.median(np.diff(sim.times)), 1e-3) if len(sim.times) > 1 else 24.0
+    fps = float(script.fps)  # smoothing on the video's clock, whatever the shot's speed
     target = _smooth(raw, sigma=0.25 * fps)  # zero-phase: no lag behind the subject
     if cam.look_at is not None:
         target = np.repeat(np.asarray(cam.look_at, float)[None], n, 0)

@@ -5,10 +5,14 @@ from tenku.script.model import (
     FPS_CHOICES,
     MAX_PROMPT_CHARS,
     MAX_SECONDS,
+    MAX_WORLD_SECONDS,
+    TRANSITIONS,
     MUSIC_MOODS,
     SCRIPT_VERSION,
     STANDARD_SIZES,
     Action,
+    Appearance,
+    Backdrop,
     Camera,
     Drop,
     Entity,
@@ -25,13 +29,14 @@ from tenku.script.model import (
     Stack,
     Throw,
     Topple,
+    Voice,
     WorldScript,
     parse_size,
 )
 
 __all__ = [
-    "FPS_CHOICES", "MAX_PROMPT_CHARS", "MAX_SECONDS", "MUSIC_MOODS", "SCRIPT_VERSION", "STANDARD_SIZES",
-    "Action", "Camera", "Drop", "Entity", "Kick", "Lighting", "Line", "PlaceOnWater", "Pose", "Push",
-    "Release", "Roll", "Shot", "Spin", "Stack", "Throw", "Topple", "WorldScript", "parse_size",
+    "FPS_CHOICES", "MAX_PROMPT_CHARS", "MAX_SECONDS", "MAX_WORLD_SECONDS", "TRANSITIONS", "MUSIC_MOODS", "SCRIPT_VERSION", "STANDARD_SIZES",
+    "Action", "Appearance", "Backdrop", "Camera", "Drop", "Entity", "Kick", "Lighting", "Line", "PlaceOnWater", "Pose", "Push",
+    "Release", "Roll", "Shot", "Spin", "Stack", "Throw", "Topple", "Voice", "WorldScript", "parse_size",
     "ScriptError", "dump_script", "json_schema", "load_script", "script_from_data",
 ]

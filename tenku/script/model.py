@@ -23,6 +23,9 @@ STANDARD_SIZES = ("1280x720", "720x1280", "1792x1024", "1024x1792", "1920x1080",
 SMALL_SIZE_LIMIT = 640
 FPS_CHOICES = (12, 15, 24, 25, 30, 48, 50, 60)
 MAX_SECONDS = 20.0
+#: The longest stretch of world time a script may simulate (time-lapses and chains of
+#: extensions replay the world from 0).
+MAX_WORLD_SECONDS = 600.0
 MAX_PROMPT_CHARS = 32_000
 #: Moods of the procedural score (``tenku.audio.music``).
 MUSIC_MOODS = ("orchestral", "lofi", "tense", "upbeat", "calm", "sad")
@@ -62,6 +65,35 @@ class Pose(_Strict):
     rotation: Vec3 = (0.0, 0.0, 0.0)
 
 
+def _hex_color(v: str | None) -> str | None:
+    if v is not None and not _HEX.match(v):
+        raise ValueError("colors must be #rrggbb, e.g. #d2691e")
+    return v.lower() if v else v
+
+
+class Appearance(_Strict):
+    """A figure's look: outfit and body colours as ``#rrggbb`` (unset: the kind's default)."""
+
+    shirt: str | None = None
+    pants: str | None = None
+    skin: str | None = None
+    hair: str | None = None
+
+    @field_validator("shirt", "pants", "skin", "hair")
+    @classmethod
+    def _hex(cls, v: str | None) -> str | None:
+        return _hex_color(v)
+
+
+class Voice(_Strict):
+    """A speaking voice for espeak-ng: ``name`` (e.g. ``en-us+f3``), ``pitch`` 0-99 and
+    ``rate`` in words per minute."""
+
+    name: str = Field("en-us+m3", pattern=r"^[a-z]{2,3}(-[a-z0-9]{2,8})?(\+[a-z0-9]{1,8})?$")
+    pitch: int = Field(50, ge=0, le=99)
+    rate: int = Field(165, ge=80, le=450)
+
+
 class Entity(_Strict):
     """One thing in the world. ``kind`` names a catalog entry (``tenku script kinds`` lists
     them); ``material``, ``size`` and ``color`` override the catalog's defaults."""
@@ -79,6 +111,10 @@ class Entity(_Strict):
     fixed: bool | None = Field(None, description="welded to the world; default from the kind")
     held_by: str | None = Field(None, description="id of a figure holding this in its hand")
     label: str | None = Field(None, description="the words in the prompt that named it")
+    appearance: Appearance | None = Field(
+        None, description="a figure's colours (shirt, pants, skin, hair); overrides color")
+    voice: Voice | None = Field(None, description="how a figure sounds when it speaks")
+    character: str | None = Field(None, description="id of the saved character this figure is")
 
     @field_validator("color")
     @classmethod
@@ -225,6 +261,7 @@ class Camera(_Strict):
     position: Vec3 | None = None
     look_at: Vec3 | None = None
     fov: float = Field(40.0, ge=10, le=100, description="vertical field of view, degrees")
+    shake: float = Field(0.0, ge=0, le=1, description="handheld shake: 0 locked off, 1 running")
     orbit_degrees: float = Field(40.0, ge=-720, le=720, description="orbit sweep for rig=orbit")
     dolly: float = Field(0.25, ge=-0.9, le=0.9, description="fraction the camera closes in")
 
@@ -235,15 +272,35 @@ class Camera(_Strict):
         return self
 
 
+#: how a shot begins: a hard cut, a dissolve from the previous shot, or through black
+TRANSITIONS = ("cut", "crossfade", "fade")
+
+
 class Shot(_Strict):
-    """A span of time filmed by one camera. Shots cover the timeline in order over one
-    persistent world; this version plans one shot per prompt."""
+    """A span of *world* time filmed by one camera. Shots run in order over one persistent
+    world: ``start``/``end`` are world seconds, so a later shot sees whatever the earlier ones
+    left (a broken glass stays broken). ``speed`` is how fast the world plays: 0.25 is slow
+    motion (four times as many world samples per second of video), 8 a time-lapse. A gap
+    between one shot's end and the next one's start is world time nobody sees ("later")."""
 
     id: Annotated[str, Field(pattern=_ID)] = "shot_1"
-    start: float = Field(0.0, ge=0.0)
-    end: float | None = Field(None, description="seconds; default: the next shot's start or the end")
+    start: float = Field(0.0, ge=0.0, description="world seconds")
+    end: float | None = Field(None, description="world seconds; default: the next shot's start, "
+                              "or (last shot) wherever the video's duration runs out")
     camera: Camera = Camera()
+    speed: float = Field(1.0, ge=0.05, le=64, description="world seconds per video second")
+    transition: Literal["cut", "crossfade", "fade"] = Field(
+        "cut", description="how this shot begins (the first shot: fade = fade in from black)")
+    transition_seconds: float = Field(0.5, ge=0.0, le=3.0)
     description: str = ""
+
+
+class Backdrop(_Strict):
+    """A picture behind the scene (``--image``, the API's ``input_reference``): ``file`` is
+    stored next to the sidecar; ``sha256`` pins its bytes so a regeneration is exact."""
+
+    file: str = Field(min_length=1, max_length=255)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
 class Lighting(_Strict):
@@ -270,7 +327,11 @@ class WorldScript(_Strict):
     dialogue: list[Line] = Field(default_factory=list, max_length=40)
     music: str | None = Field(None, description=f"score mood: {', '.join(MUSIC_MOODS)}")
     weather: Literal["clear", "rain"] = "clear"
-    shots: list[Shot] = Field(default_factory=lambda: [Shot()], min_length=1)
+    shots: list[Shot] = Field(default_factory=lambda: [Shot()], min_length=1, max_length=24)
+    begin: float = Field(0.0, ge=0.0, le=MAX_WORLD_SECONDS, description=(
+        "world seconds simulated before the first frame (an extension replays its parent's "
+        "world up to here, unseen); the first shot starts here"))
+    backdrop: Backdrop | None = None
 
     @field_validator("fps")
     @classmethod
@@ -318,19 +379,41 @@ class WorldScript(_Strict):
                 need(getattr(a, field, None), f"actions[{i}].{field}")
             for ref in getattr(a, "targets", []) or []:
                 need(ref, f"actions[{i}].targets")
-            if a.t > self.duration:
+            if a.t > self.world_end + 1e-9:
                 raise ValueError(
-                    f"actions[{i}] ({a.type}) happens at t={a.t}s, after the video ends "
-                    f"({self.duration}s)"
+                    f"actions[{i}] ({a.type}) happens at t={a.t}s, after the world's last "
+                    f"filmed moment ({self.world_end:g}s)"
                 )
         for i, line in enumerate(self.dialogue):
             need(line.speaker, f"dialogue[{i}].speaker")
             if line.t is not None and line.t >= self.duration:
                 raise ValueError(f"dialogue[{i}] starts at t={line.t}s, after the video ends "
                                  f"({self.duration}s)")
-        starts = [s.start for s in self.shots]
-        if starts != sorted(starts) or starts[0] != 0.0:
-            raise ValueError("shots must start at 0 and be listed in time order")
+        ids = [s.id for s in self.shots]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"shot ids must be unique; got {ids}")
+        if abs(self.shots[0].start - self.begin) > 1e-9:
+            raise ValueError(f"the first shot must start at begin ({self.begin:g}s), "
+                             f"not {self.shots[0].start:g}s")
+        spans = self._world_spans()
+        for (s, a, b), nxt in zip(spans, self.shots[1:]):
+            if nxt.start < a - 1e-9:
+                raise ValueError(f"shot {nxt.id!r} starts at {nxt.start:g}s, before shot "
+                                 f"{s.id!r} ({a:g}s): shots must be listed in world-time order")
+            if b > nxt.start + 1e-9:
+                raise ValueError(f"shot {s.id!r} ends at {b:g}s, after shot {nxt.id!r} starts "
+                                 f"({nxt.start:g}s): shots may leave gaps but not overlap")
+        for s, a, b in spans:
+            if b <= a:
+                raise ValueError(f"shot {s.id!r} is empty: the shots before it already fill "
+                                 f"the video's {self.duration:g} s, or it ends where it starts")
+        last = self.shots[-1]
+        if last.end is not None and abs(last.end - spans[-1][2]) > 1e-6:
+            raise ValueError(f"the last shot's end follows from the duration "
+                             f"({spans[-1][2]:g}s of world time); leave shots[-1].end out")
+        if spans[-1][2] > MAX_WORLD_SECONDS:
+            raise ValueError(f"the shots span {spans[-1][2]:g} s of world time; the limit is "
+                             f"{MAX_WORLD_SECONDS:g} s (shorten a time-lapse)")
         for s in self.shots:
             need(s.camera.follow, f"shots[{s.id}].camera.follow")
         return self
@@ -345,7 +428,34 @@ class WorldScript(_Strict):
 
     @property
     def frame_count(self) -> int:
+
         return max(1, round(self.duration * self.fps))
+
+    def frame_times(self) -> list[tuple[float, int]]:
+        """(world time, shot index) of every video frame: frame k is shown at k/fps seconds of
+        video, inside the shot whose video span holds it, at that shot's speed."""
+        spans = self._world_spans()
+        starts, v = [], 0.0
+        for s_, a, b in spans:
+            starts.append(v)
+            v += (b - a) / s_.speed
+        out = []
+        i = 0
+        for k in range(self.frame_count):
+            tau = k / self.fps
+            while i + 1 < len(spans) and tau >= starts[i + 1] - 1e-9:
+                i += 1
+            s, a, b = spans[i]
+            out.append((min(a + (tau - starts[i]) * s.speed, max(b - 1e-6, a)), i))
+        return out
+
+    def shot_video_spans(self) -> list[tuple[float, float]]:
+        """Each shot's [start, end) in seconds of video."""
+        out, v = [], 0.0
+        for s, a, b in self._world_spans():
+            out.append((v, v + (b - a) / s.speed))
+            v = out[-1][1]
+        return out
 
     def entity(self, entity_id: str) -> Entity:
         for e in self.entities:
@@ -353,10 +463,26 @@ class WorldScript(_Strict):
                 return e
         raise KeyError(entity_id)
 
-    def shot_spans(self) -> list[tuple[Shot, float, float]]:
-        """Each shot with its resolved [start, end) in seconds."""
+    def _world_spans(self) -> list[tuple[Shot, float, float]]:
+        """Each shot with its [start, end) in world seconds. Every shot but the last ends where
+        its ``end`` says or where the next one starts; the last one plays until the video's
+        ``duration`` is used up at its ``speed``."""
         out = []
+        used = 0.0  # video seconds shown by the earlier shots
         for i, s in enumerate(self.shots):
-            nxt = self.shots[i + 1].start if i + 1 < len(self.shots) else self.duration
-            out.append((s, s.start, min(s.end if s.end is not None else nxt, self.duration)))
+            if i + 1 < len(self.shots):
+                end = s.end if s.end is not None else self.shots[i + 1].start
+            else:
+                end = s.start + max(self.duration - used, 0.0) * s.speed
+            out.append((s, s.start, end))
+            used += (end - s.start) / s.speed
         return out
+
+    def shot_spans(self) -> list[tuple[Shot, float, float]]:
+        """Each shot with its resolved [start, end) in world seconds."""
+        return self._world_spans()
+
+    @property
+    def world_end(self) -> float:
+        """The world time of the end of the last shot."""
+        return self._world_spans()[-1][2]

@@ -57,8 +57,8 @@ class _Run:
     events: list[Event] = field(default_factory=list)
     visible_from: dict[int, float] = field(default_factory=dict)
     visible_until: dict[int, float] = field(default_factory=dict)
-    made: bool = False
-    touched: set = field(default_factory=set)
+    made_at: float = math.inf  # first basket
+    touched: dict = field(default_factory=dict)  # entity -> first contact time
     bounces: dict = field(default_factory=dict)  # pair key -> (body, outward normal, v_in, e)
 
 
@@ -108,8 +108,10 @@ def _simulate_once(world: World, throw_aim, progress: Progress | None) -> SimRes
     m.body_gravcomp[:] = 0.0  # a previous attempt (throw search) may have parked bodies
     run = _Run(world, d)
     bodies = world.bodies
-    n_frames = script.frame_count
-    times = np.arange(n_frames) / script.fps
+    # One sample per video frame at its world time (slow motion samples densely, a
+    # time-lapse sparsely); an extension replays its parent's world unseen up to ``begin``.
+    times = np.array([t for t, _ in script.frame_times()])
+    n_frames = len(times)
     g = np.array(world.gravity, dtype=float)
     drag = np.array([drag_constant(b.parts, world.env.air_density) if b.dynamic else 0.0
                      for b in bodies])
@@ -186,7 +188,7 @@ def _simulate_once(world: World, throw_aim, progress: Progress | None) -> SimRes
     mujoco.mj_forward(m, d)
     frame = 0
     tick = 0
-    total = script.duration
+    total = max(float(times[-1]), 1e-3)
     next_progress = 0.0
     while frame < n_frames:
         t = d.time
@@ -241,10 +243,13 @@ def _simulate_once(world: World, throw_aim, progress: Progress | None) -> SimRes
                             parent=b.parent, dynamic=b.role != "static"))
     run.events.sort(key=lambda e: e.t)
     throw_target = next((a.at for a in script.actions if a.type == "throw"), None)
+    # A throw's outcome is judged over what its own video showed: an extension replays the
+    # parent's throw and must pick the same launch even if the ball drops in later.
+    judged = script.begin if script.begin > 0 else math.inf
     return SimResult(times, tracks, list(world.env.parts), run.events, world.gravity,
                      world.env.water,
-                     stats={"made": run.made,
-                            "touched_target": throw_target in run.touched if throw_target else False,
+                     stats={"made": run.made_at <= judged,
+                            "touched_target": run.touched.get(throw_target, math.inf) <= judged,
                             "ticks": tick, "timestep": TIMESTEP})
 
 
@@ -501,7 +506,7 @@ def _on_touch(run: _Run, ka: int, kb: int, ci: int, t: float, key_names, key_mat
     run.events.append(ev)
     for k in (a, b):
         if k < nb:
-            run.touched.add(bodies[k].entity)
+            run.touched.setdefault(bodies[k].entity, t)
     # Brittle things shatter when hit hard enough (a soft floor takes some of the blow).
     for x, y in ((a, b), (b, a)):
         if x < nb and bodies[x].breakable and x not in run.visible_until:
@@ -594,7 +599,7 @@ def _check_basket(run: _Run, ball: int, rim: np.ndarray, vel_prev) -> None:
     vz = d.qvel[b.qvel_adr + 2]
     if vz < 0 and abs(c[2] - rim[2]) < abs(vz) * TICK + 1e-9 and c[2] <= rim[2]:
         if math.hypot(c[0] - rim[0], c[1] - rim[1]) < 0.2286:
-            run.made = True
+            run.made_at = min(run.made_at, d.time)
 
 
 def _record(run: _Run, frame: int, t: float, pos, quat) -> None:
