@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
                    "'Shot 1: ... Shot 2: ...', 'cut to', or screenplay scene headings")
     g.add_argument("--script", help="a world script or .world.json sidecar to (re)generate from")
     g.add_argument("--image", help="a PNG, JPEG or WebP picture to put behind the scene")
+    g.add_argument("--character", action="append", metavar="ID",
+                   help="cast a saved character (tenku character list) the prompt names; "
+                   "repeat, up to 4")
     _video_flags(g)
 
     r = sub.add_parser("remix", help="edit a video's world script with words -> new MP4",
@@ -117,8 +120,16 @@ def _generate(args) -> int:
             raise ValueError("the prompt is empty: describe what should happen, e.g.\n  " + EXAMPLE)
         if not args.prompt and not args.script:
             raise ValueError(f"give a prompt or --script FILE, e.g.\n  {EXAMPLE}")
+        if args.character and args.script:
+            raise ValueError("--character casts into a prompt; a --script already names its "
+                             "figures")
     if args.command == "remix" and not args.prompt.strip():
         raise ValueError(f"say what to change, e.g.\n  {REMIX_EXAMPLE}")
+    characters = None
+    if args.command == "generate" and args.character:
+        from tenku.cli_service import cast_for
+
+        characters = cast_for(args.character)
     stages = ("plan", "simulate", "sound", "render", "encode")
     with Progress(TextColumn("{task.description:<9}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                   TimeElapsedColumn(), console=_stderr_console(), transient=False) as bars:
@@ -141,7 +152,8 @@ def _generate(args) -> int:
             if args.script:
                 progress("plan", 1.0)
             result = generate_api.generate(args.prompt, script=args.script,
-                                           seconds=args.seconds, image=args.image, **common)
+                                           seconds=args.seconds, image=args.image,
+                                           characters=characters, **common)
     _record(result)
     side = result.sidecar
     summary = {

@@ -1,5 +1,6 @@
 """The service half of the ``tenku`` command: ``serve``, ``worker``, ``keys create``,
-``admin create``, ``db upgrade``, and the provenance checks ``verify`` and ``lookup``. Every one takes ``--data DIR`` (else ``TENKU_DATA``, else a per-user folder);
+``admin create``, ``db upgrade``, the provenance checks ``verify`` and ``lookup``, and saved
+characters (``character create|list|show|delete``). Every one takes ``--data DIR`` (else ``TENKU_DATA``, else a per-user folder);
 the rest of the configuration comes from ``TENKU_*`` variables (see ``tenku.settings``)."""
 
 from __future__ import annotations
@@ -59,9 +60,42 @@ def add_commands(sub) -> None:
     lk.add_argument("file")
     lk.add_argument("--json", action="store_true", help="print one JSON object")
     data_arg(lk)
+    _character_commands(sub, data_arg)
 
 
-COMMANDS = ("serve", "worker", "keys", "admin", "db", "verify", "lookup")
+def _character_commands(sub, data_arg) -> None:
+    ch = sub.add_parser("character", help="saved characters: a look and a voice, cast by id "
+                        "(tenku generate --character ID)")
+    ch.set_defaults(data=None)  # `tenku character` alone: the usage error, not a traceback
+    chs = ch.add_subparsers(dest="character_command", metavar="WHAT")
+    cc = chs.add_parser("create", help="save a character; prints its id",
+                        description="Colours are a name (red, navy, tan, ...) or #rrggbb. "
+                        "What is left out is read from --from-video, else picked from the new "
+                        "id (a shirt colour and a voice) or the figure's default.")
+    cc.add_argument("name", help="what prompts call it, e.g. Mia (1 to 80 characters)")
+    cc.add_argument("--height", metavar="M", help="height in metres, 0.5 to 2.5 (default 1.78)")
+    for part in ("shirt", "pants", "skin", "hair"):
+        cc.add_argument(f"--{part}", metavar="COLOUR", help=f"{part} colour")
+    cc.add_argument("--voice", metavar="NAME", help="espeak-ng voice, e.g. en-us+f3, en-gb+m1")
+    cc.add_argument("--pitch", metavar="N", help="voice pitch, 0 to 99")
+    cc.add_argument("--rate", metavar="N", help="words per minute, 80 to 450")
+    cc.add_argument("--from-video", metavar="FILE", help="a video of the character standing in "
+                    "the middle of the picture: fills in the colours not given")
+    cc.add_argument("--json", action="store_true", help="print the character as JSON")
+    data_arg(cc)
+    cl = chs.add_parser("list", help="every character in the data folder's store")
+    cl.add_argument("--json", action="store_true", help="print a JSON list")
+    data_arg(cl)
+    cs = chs.add_parser("show", help="one character's look and voice")
+    cs.add_argument("id")
+    cs.add_argument("--json", action="store_true", help="print the character as JSON")
+    data_arg(cs)
+    cd = chs.add_parser("delete", help="delete a character (videos made with it stay as they are)")
+    cd.add_argument("id")
+    data_arg(cd)
+
+
+COMMANDS = ("serve", "worker", "keys", "admin", "db", "verify", "lookup", "character")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,11 +107,13 @@ def run(args: argparse.Namespace) -> int:
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
         settings = load_settings(args.data, workers=args.workers, executor=args.executor)
         return _serve(settings, args.host, args.port)
-    settings = load_settings(args.data)
+    settings = load_settings(getattr(args, "data", None))  # `tenku keys` alone has no --data
     if args.command in ("verify", "lookup"):
         return _provenance(settings, args.command, args.file, args.json)
     if args.command == "worker":
         return _worker(settings, args.threads)
+    if args.command == "character":
+        return _character(settings, args)
     if args.command == "keys":
         if args.keys_command != "create":
             raise ValueError("use `tenku keys create [--name NAME] [--data DIR]`")
@@ -223,3 +259,105 @@ def _admin_create(settings, name: str, password: str) -> int:
     for code in codes:
         print(f"invite: {code}")
     return 0
+
+
+#: a character field -> the ``tenku character create`` flag that sets it
+_FLAGS = {"height": "--height", "shirt": "--shirt", "pants": "--pants", "skin": "--skin",
+          "hair": "--hair", "voice": "--voice", "voice_pitch": "--pitch", "voice_rate": "--rate",
+          "video": "--from-video", "name": "NAME"}
+MAX_CAST = 4  # characters one `tenku generate` may cast
+
+
+def _with_characters(settings, work):
+    """``work(service)`` on the data folder's store, migrated, as a CharacterService."""
+    from tenku.platform.characters import CharacterService
+    from tenku.platform.runtime import Runtime
+    from tenku.store.db import upgrade
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    rt = Runtime(settings)
+    try:
+        return work(CharacterService(rt))
+    finally:
+        rt.db.dispose()
+
+
+def _character(settings, args) -> int:
+    import json
+    from pathlib import Path
+
+    from tenku.platform.characters import check_look
+    from tenku.platform.errors import ServiceError
+
+    what = args.character_command
+    if what not in ("create", "list", "show", "delete"):
+        raise ValueError("use `tenku character create NAME [...]`, `tenku character list`, "
+                         "`tenku character show ID` or `tenku character delete ID`")
+    try:
+        if what == "create":
+            look = check_look(height=args.height, shirt=args.shirt, pants=args.pants,
+                              skin=args.skin, hair=args.hair, voice=args.voice,
+                              voice_pitch=args.pitch, voice_rate=args.rate,
+                              label=_FLAGS.__getitem__)
+            video = Path(args.from_video) if args.from_video else None
+            if video is not None and not video.is_file():
+                raise ValueError(f"--from-video {args.from_video}: no such file")
+            result = _with_characters(settings, lambda svc: svc.create_local(
+                name=args.name, video=video, **look))
+        elif what == "list":
+            result = _with_characters(settings, lambda svc: svc.list_all())
+        elif what == "show":
+            result = _with_characters(settings, lambda svc: svc.get(None, args.id))
+        else:
+            result = _with_characters(settings, lambda svc: svc.delete(args.id))
+    except ServiceError as err:
+        flag = _FLAGS.get(err.param or "", "")
+        if err.code == "character_not_found":
+            raise ValueError(f"{err.message} `tenku character list` shows the saved ones.") \
+                from None
+        raise ValueError(f"{flag}: {err.message}" if flag and flag not in err.message
+                         else err.message) from None
+    if getattr(args, "json", False):
+        print(json.dumps(result, indent=1))
+    elif what == "list":
+        for c in result:
+            _print_character(c)
+        if not result:
+            print("no characters yet: `tenku character create NAME` saves one")
+    elif what == "delete":
+        print(f"deleted character {result['id']}")
+    else:
+        _print_character(result, full=True)
+    return 0
+
+
+def _print_character(c: dict, full: bool = False) -> None:
+    look, v = c["appearance"], c["voice"]
+    colours = " ".join(f"{k} {look[k]}" for k in ("shirt", "pants", "skin", "hair") if look[k])
+    print(f"{c['id']}  {c['name']:<16} {c['height']:.2f} m  {colours}  voice {v['name']} "
+          f"(pitch {v['pitch']}, {v['rate']} wpm)")
+    if full:
+        print(f"use it: tenku generate \"{c['name']} waves\" --character {c['id']}")
+
+
+def cast_for(ids: list[str] | None):
+    """The characters ``tenku generate --character ID`` names, as the planner casts them
+    (:class:`tenku.planner.cast.CastMember`), from the data folder's store (``TENKU_DATA``).
+    Raises ValueError naming the flag for too many, repeated or unknown ids."""
+    from tenku.planner.cast import CastMember
+    from tenku.platform.errors import ServiceError
+    from tenku.settings import load_settings
+
+    if not ids:
+        return None
+    if len(ids) > MAX_CAST:
+        raise ValueError(f"--character: at most {MAX_CAST} characters per video, got {len(ids)}")
+    if len(set(ids)) != len(ids):
+        raise ValueError("--character: the same id is given twice; list each character once")
+    try:
+        found = _with_characters(load_settings(), lambda svc: svc.cast(None, ids))
+    except ServiceError as err:
+        raise ValueError(f"--character: {err.message} `tenku character list` shows the saved "
+                         "ones.") from None
+    return [CastMember.from_json(c) for c in found]

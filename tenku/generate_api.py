@@ -252,14 +252,8 @@ def remix(source: str | Path, instruction: str, *, out: str | Path = "out.mp4",
     edit = edit_script(parent, instruction)
     ws = _override(edit.script, seconds, size, fps, seed, style, music)
     report("plan", 1.0)
-    out = _check_out(out)
-    ws, plate = _backdrop(ws, image, path.parent, out)
-    extra = {"parent": _parent_row(side, path, "remix", parent),
-             "edit": {"instruction": instruction, "changes": edit.changes,
-                      "physics": edit.physics, "not_understood": edit.not_understood}}
-    row = extra["parent"]
-    return _made(ws, out, backend, quality, audio, report, extra, provenance, plate=plate,
-                 parent=Path(row["video"]) if row["video"] else None)
+    return _made_from(ws, edit, instruction, (side, parent, path), "remix", out, image, backend,
+                      quality, audio, report, provenance)
 
 
 def extend(source: str | Path, instruction: str, *, seconds: float, out: str | Path = "out.mp4",
@@ -297,12 +291,21 @@ def extend(source: str | Path, instruction: str, *, seconds: float, out: str | P
     data["shots"][-1].update(transition="cut", id="shot_1")
     ws = _override(script_from_data(data), None, None, None, seed, style, music)
     report("plan", 1.0)
+    return _made_from(ws, edit, instruction, (side, parent, path), "extension", out, None,
+                      backend, quality, audio, report, provenance,
+                      frame_offset=parent.frame_count - 1)
+
+
+def _made_from(ws: WorldScript, edit, instruction: str, source, kind: str, out, image, backend,
+               quality, audio, report, provenance, frame_offset: int = 0) -> GenerateResult:
+    """Render a remix or an extension: its sidecar names the source under ``parent`` and lists
+    the changes under ``edit``; the source's MP4 becomes the manifest's parent ingredient."""
+    side, parent, path = source
     out = _check_out(out)
-    ws, plate = _backdrop(ws, None, path.parent, out)
-    extra = {"parent": _parent_row(side, path, "extension", parent),
-             "edit": {"instruction": instruction, "changes": edit.changes,
-                      "physics": edit.physics, "not_understood": edit.not_understood}}
-    row = extra["parent"]
+    ws, plate = _backdrop(ws, image, path.parent, out)
+    row = _parent_row(side, path, kind, parent)
+    extra = {"parent": row, "edit": {"instruction": instruction, "changes": edit.changes,
+                                     "physics": edit.physics,
+                                     "not_understood": edit.not_understood}}
     return _made(ws, out, backend, quality, audio, report, extra, provenance, plate=plate,
-                 parent=Path(row["video"]) if row["video"] else None,
-                 frame_offset=parent.frame_count - 1)
+                 parent=Path(row["video"]) if row["video"] else None, frame_offset=frame_offset)

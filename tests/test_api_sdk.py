@@ -133,6 +133,26 @@ def test_extension_continues_the_world(service, finished):
                body={"video": {"id": "video_doesnotexist"}, "prompt": "more", "seconds": "4"})
 
 
+def test_input_reference_becomes_the_backdrop(service, tmp_path):
+    import io
+
+    from PIL import Image
+
+    from tenku.media import decode_frames
+
+    buf = io.BytesIO()
+    Image.new("RGB", (160, 90), (30, 160, 60)).save(buf, format="PNG")
+    c = client(service)
+    v = c.videos.create(prompt="a ball drops onto the floor",
+                        input_reference=("plate.png", buf.getvalue(), "image/png"), **TINY)
+    done = c.videos.poll(v.id, poll_interval_ms=200)
+    assert done.status == "completed", done.error
+    assert sidecar(service, done.id)["script"]["backdrop"]["file"].endswith(".png")
+    c.videos.download_content(done.id).write_to_file(tmp_path / "v.mp4")
+    corner = next(iter(decode_frames(tmp_path / "v.mp4")))[2:10, 2:10].reshape(-1, 3).mean(axis=0)
+    assert abs(corner[1] - 160) < 40 and corner[0] < 90  # the picture, not the studio
+
+
 def test_list_paginates_across_pages_newest_first(service):
     c = client(service, 1)
     made = [c.videos.create(prompt=f"a ball rolls, take {i}", **TINY).id for i in range(5)]

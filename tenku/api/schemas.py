@@ -56,11 +56,27 @@ class DeletedVideo(BaseModel):
     deleted: bool
 
 
+class CharacterLook(BaseModel):
+    shirt: str | None = Field(None, description="#rrggbb")
+    pants: str | None = Field(None, description="#rrggbb")
+    skin: str | None = Field(None, description="#rrggbb")
+    hair: str | None = Field(None, description="#rrggbb")
+
+
+class CharacterVoice(BaseModel):
+    name: str = Field(..., description="an espeak-ng voice, e.g. en-us+f3")
+    pitch: int
+    rate: int
+
+
 class Character(BaseModel):
     id: str
     object: Literal["character"] = "character"
     name: str
     created_at: int
+    appearance: CharacterLook | None = Field(None, description="tenku: outfit and body colours")
+    height: float | None = Field(None, description="tenku: metres")
+    voice: CharacterVoice | None = Field(None, description="tenku: how the character sounds")
 
 
 class ImageRef(BaseModel):
@@ -113,6 +129,15 @@ class ExtendJson(BaseModel):
 class CharacterMultipart(BaseModel):
     name: str = Field(..., min_length=1, max_length=80)
     video: bytes = Field(..., json_schema_extra={"format": "binary"})
+    height: float | None = Field(None, description="tenku: metres, 0.5-2.5 (default 1.78)")
+    shirt: str | None = Field(None, description="tenku: a colour name or #rrggbb; default: "
+                              "read from the video")
+    pants: str | None = Field(None, description="tenku: a colour name or #rrggbb")
+    skin: str | None = Field(None, description="tenku: a colour name or #rrggbb")
+    hair: str | None = Field(None, description="tenku: a colour name or #rrggbb")
+    voice: str | None = Field(None, description="tenku: an espeak-ng voice, e.g. en-us+f3")
+    voice_pitch: int | None = Field(None, description="tenku: 0-99")
+    voice_rate: int | None = Field(None, description="tenku: words per minute, 80-450")
 
 
 class WebhookCreate(BaseModel):

@@ -15,7 +15,7 @@ from tenku.api import schemas
 from tenku.api.deps import Services, api_key, services
 from tenku.api.forms import read_body, text_field
 from tenku.platform.errors import InvalidRequest
-from tenku.platform.videos import Reference
+from tenku.platform.videos import VARIANTS, Reference
 from tenku.store.models import ApiKey
 
 router = APIRouter(prefix="/v1", tags=["videos"])
@@ -111,12 +111,16 @@ def delete_video(video_id: str, key: ApiKey = Depends(api_key),
 
 
 @router.get("/videos/{video_id}/content", summary="Download the video, thumbnail or spritesheet",
+            description="OpenAI's variants, plus tenku's `sidecar` (the world script and what "
+                        "happened, JSON) and `captions` (WebVTT, when there is dialogue).",
             response_class=Response, responses={
-                200: {"content": {"video/mp4": {}, "image/webp": {}, "image/jpeg": {}}},
+                200: {"content": {"video/mp4": {}, "image/webp": {}, "image/jpeg": {},
+                                  "application/json": {}, "text/vtt": {}}},
                 **schemas.ERRORS})
 def video_content(video_id: str, variant: str = "video", key: ApiKey = Depends(api_key),
                   svc: Services = Depends(services)):
-    blob, media_type, filename = svc.videos.content(key, video_id, variant)
+    blob, media_type, filename = svc.videos.content(key, video_id, variant,
+                                                    VARIANTS + ("sidecar", "captions"))
     return blob_response(svc, blob, media_type, filename)
 
 
@@ -173,15 +177,24 @@ async def extend_video(request: Request, key: ApiKey = Depends(api_key),
         key, prompt=prompt, seconds=seconds, video_id=video_id, upload=upload))
 
 
+#: tenku's optional fields on a character create (OpenAI's are ``name`` and ``video``)
+CHARACTER_FIELDS = ("height", "shirt", "pants", "skin", "hair", "voice", "voice_pitch",
+                    "voice_rate")
+
+
 @router.post("/videos/characters", summary="Create a character from a video",
              responses={200: {"model": schemas.Character}, **schemas.ERRORS},
              openapi_extra=schemas.body(None, schemas.CharacterMultipart))
 async def create_character(request: Request, key: ApiKey = Depends(api_key),
                            svc: Services = Depends(services)):
+    """tenku also takes ``height`` (metres), ``shirt``/``pants``/``skin``/``hair`` (a colour
+    name or #rrggbb; left out: read from the video) and ``voice`` (an espeak-ng voice such
+    as en-gb+f3) with ``voice_pitch`` (0-99) and ``voice_rate`` (words per minute)."""
     fields, files = await read_body(request, svc.max_body)
     name = text_field(fields, "name", required=True)
+    look = {f: fields[f] for f in CHARACTER_FIELDS if fields.get(f) not in (None, "")}
     return await anyio.to_thread.run_sync(lambda: svc.characters.create(
-        key, name=name, video=files.get("video")))
+        key, name=name, video=files.get("video"), **look))
 
 
 @router.get("/videos/characters/{character_id}", summary="Retrieve a character",

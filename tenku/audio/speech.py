@@ -1,5 +1,6 @@
 """Spoken dialogue: each line voiced offline by espeak-ng (Debian package ``espeak-ng``), one
-distinct voice per speaker, laid out on the timeline.
+distinct voice per speaker (a figure's own ``voice``, such as a saved character's, else the
+next of :data:`VOICES`), laid out on the timeline.
 
 Speech is made *before* the simulation because the speakers' mouths move with it: ``speak``
 returns each line's samples, its start and end, and a loudness envelope the figures' jaws
@@ -10,15 +11,19 @@ prompt's video to fit its dialogue instead).
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
 import subprocess
 import wave
 from dataclasses import dataclass
 
 import numpy as np
+from pydantic import ValidationError
 from scipy.signal import resample_poly
 
 from tenku.script import ScriptError, WorldScript
+from tenku.script.model import Voice
 
 SAMPLE_RATE = 48000
 FIRST_LINE_AT = 0.4  # s: when the first untimed line starts
@@ -29,6 +34,56 @@ ENVELOPE_RATE = 100  # Hz: samples of the mouth-opening envelope
 #: words per minute).
 VOICES = [("en-us+m3", 45, 165), ("en-us+f3", 60, 170), ("en-gb+m1", 35, 160),
           ("en-us+f2", 70, 175), ("en-gb+m7", 50, 155), ("en-us+f4", 55, 165)]
+
+
+def voice_for(key: str) -> Voice:
+    """A voice picked from ``key`` (a character's id) alone: one of :data:`VOICES` with its
+    pitch and rate nudged by other bits of the key's hash, so two characters almost never
+    sound alike and one always sounds the same."""
+    h = hashlib.sha256(key.encode()).digest()
+    name, pitch, rate = VOICES[h[0] % len(VOICES)]
+    return Voice(name=name, pitch=min(99, max(0, pitch + h[1] % 21 - 10)),
+                 rate=rate + h[2] % 21 - 10)
+
+
+@functools.cache
+def _installed() -> tuple[frozenset[str], frozenset[str]] | None:
+    """(languages, variants) espeak-ng knows, lower-case; None when it is not installed."""
+    try:
+        langs = subprocess.run(["espeak-ng", "--voices"], capture_output=True, text=True,
+                               timeout=30, check=True).stdout
+        variants = subprocess.run(["espeak-ng", "--voices=variant"], capture_output=True,
+                                  text=True, timeout=30, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    rows = [line.split() for line in langs.splitlines()[1:] if line.split()]
+    files = [line.split()[-1] for line in variants.splitlines()[1:] if line.split()]
+    return (frozenset(r[1].lower() for r in rows),
+            frozenset(f.rsplit("/", 1)[-1].lower() for f in files))
+
+
+def check_voice(name: str) -> str:
+    """``name`` if espeak-ng can speak with it (``LANG`` or ``LANG+VARIANT``, e.g. ``en-us``,
+    ``en-gb+f3``), else ``ValueError`` saying what would do. espeak-ng itself quietly falls
+    back to its default for an unknown variant, so both halves are checked here. Without
+    espeak-ng installed only the form is checked (voicing says what is missing later)."""
+    try:
+        Voice(name=name)
+    except ValidationError:
+        raise ValueError(f"voice {name!r} is not an espeak-ng voice name: use LANG or "
+                         "LANG+VARIANT in lower case, e.g. en-us, en-gb+f3, en-us+m7") from None
+    known = _installed()
+    if known is None:
+        return name
+    lang, _, variant = name.partition("+")
+    if lang not in known[0]:
+        near = sorted(x for x in known[0] if x.split("-")[0] == lang.split("-")[0])[:8]
+        raise ValueError(f"espeak-ng has no language {lang!r}" + (
+            f"; close ones: {', '.join(near)}" if near else "; `espeak-ng --voices` lists them"))
+    if variant and variant not in known[1]:
+        raise ValueError(f"espeak-ng has no voice variant {variant!r}; try one of m1-m8, "
+                         "f1-f5, or see `espeak-ng --voices=variant`")
+    return name
 
 
 @dataclass
@@ -51,8 +106,8 @@ class Spoken:
 
 
 
-def _voice(text: str, voice: tuple[str, int, int]) -> np.ndarray:
-    name, pitch, wpm = voice
+def _voice(text: str, voice: Voice) -> np.ndarray:
+    name, pitch, wpm = voice.name, voice.pitch, voice.rate
     try:
         proc = subprocess.run(["espeak-ng", "-v", name, "-p", str(pitch), "-s", str(wpm),
                                "--stdout", "--", text], capture_output=True, timeout=30,
@@ -83,13 +138,19 @@ def _envelope(x: np.ndarray) -> np.ndarray:
 
 
 def speak(script: WorldScript) -> list[Spoken]:
-    """Voice every dialogue line of ``script`` and place it on the timeline."""
-    voices: dict[str, tuple[str, int, int]] = {}
+    """Voice every dialogue line of ``script`` and place it on the timeline. A speaker with
+    its own ``voice`` uses it; the others take :data:`VOICES` in order of first line."""
+    voices: dict[str, Voice] = {}
+    picked = 0
     out: list[Spoken] = []
     cursor = FIRST_LINE_AT
     for i, line in enumerate(script.dialogue):
         if line.speaker not in voices:
-            voices[line.speaker] = VOICES[len(voices) % len(VOICES)]
+            own = script.entity(line.speaker).voice
+            if own is None:
+                name, pitch, rate = VOICES[picked % len(VOICES)]
+                own, picked = Voice(name=name, pitch=pitch, rate=rate), picked + 1
+            voices[line.speaker] = own
         samples = _voice(line.text, voices[line.speaker])
         start = line.t if line.t is not None else cursor
         end = start + len(samples) / SAMPLE_RATE
@@ -102,7 +163,7 @@ def speak(script: WorldScript) -> list[Spoken]:
                 f"dialogue[{i}] ({line.text[:40]!r}) ends at {end:.2f} s, after the video ends "
                 f"({script.duration:g} s): make the video at least {end + 0.3:.1f} s long or "
                 "shorten the line")
-        out.append(Spoken(i, line.speaker, line.text, voices[line.speaker][0], start, end,
+        out.append(Spoken(i, line.speaker, line.text, voices[line.speaker].name, start, end,
                           samples.astype(np.float32), _envelope(samples)))
         cursor = end + BEAT
     return out

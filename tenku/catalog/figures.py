@@ -1,4 +1,5 @@
-"""Skeletons of the animated figures: a 1.78 m humanoid and a dog/cat-sized quadruped.
+"""Skeletons of the animated figures: a 1.78 m humanoid (any height, scaled uniformly) and a
+dog/cat-sized quadruped.
 
 A skeleton is a tree of bones. Each bone's ``offset`` is its joint's position in the parent
 bone's frame in the rest pose (standing, arms down, facing +x); its ``parts`` hang from that
@@ -9,14 +10,15 @@ kick while the objects it touches stay fully simulated.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 from tenku.scene.parts import Part, axis_angle
 
-import math
-
 _X90 = axis_angle((1, 0, 0), math.pi / 2)
 _Y90 = axis_angle((0, 1, 0), math.pi / 2)
+#: The humanoid's standing height (top of the hair to the soles) at scale 1, in metres.
+HUMANOID_HEIGHT = 1.78
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,11 @@ def _cap(r, half, z, material, color, name=""):
 
 
 def humanoid(shirt=(0.2, 0.35, 0.7), pants=(0.15, 0.15, 0.2), skin=(0.8, 0.6, 0.48),
-             hair=(0.15, 0.1, 0.07)) -> Skeleton:
-    """A 1.78 m figure. Pelvis joint 1.0 m up; feet flat on z = 0 in the rest pose."""
+             hair=(0.15, 0.1, 0.07), scale: float = 1.0) -> Skeleton:
+    """A 1.78 m figure (times ``scale``). Pelvis joint 1.0 m up; feet flat on z = 0 in the
+    rest pose. ``scale`` grows every offset, part and grip point alike, so a 1.5 m character
+    is a smaller adult (not a child's proportions) and its clips, being joint angles, fit it
+    unchanged."""
     f, fl = "fabric", "flesh"
     bones = [
         Bone("pelvis", None, (0, 0, 1.0), (
@@ -84,7 +89,20 @@ def humanoid(shirt=(0.2, 0.35, 0.7), pants=(0.15, 0.15, 0.2), skin=(0.8, 0.6, 0.
                      color=(0.1, 0.1, 0.1)),)),
         ]
     grip = {"r": ("hand_r", (0.0, 0.0, -0.12)), "l": ("hand_l", (0.0, 0.0, -0.12))}
+    if scale != 1.0:
+        return _scaled(Skeleton(tuple(bones), grip), scale)
     return Skeleton(tuple(bones), grip)
+
+
+def _scaled(sk: Skeleton, s: float) -> Skeleton:
+    """The skeleton ``s`` times as big: joint offsets, parts and grip points."""
+    def mul(v):
+        return tuple(x * s for x in v)
+
+    bones = tuple(replace(b, offset=mul(b.offset), parts=tuple(p.scaled((s, s, s))
+                                                                for p in b.parts))
+                  for b in sk.bones)
+    return Skeleton(bones, {h: (bone, mul(pt)) for h, (bone, pt) in sk.grip.items()})
 
 
 def quadruped(scale: float = 1.0, coat=(0.6, 0.42, 0.25)) -> Skeleton:

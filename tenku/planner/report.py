@@ -63,6 +63,7 @@ class Grounding:
     music: dict = field(default_factory=dict)  # {words, music}
     weather: dict = field(default_factory=dict)  # {words, weather}
     shots: list[dict] = field(default_factory=list)  # multi-shot: {words, transition, speed, ...}
+    cast: list[dict] = field(default_factory=list)  # {character, name, entity, words, how}
     planner: str = "offline"
     timing: dict = field(default_factory=dict)
 
@@ -73,6 +74,7 @@ class Grounding:
             "lighting": self.lighting, "not_understood": self.not_understood,
             "dialogue": self.dialogue, "music": self.music, "weather": self.weather,
             **({"shots": self.shots} if self.shots else {}),
+            **({"cast": self.cast} if self.cast else {}),
         })
 
 

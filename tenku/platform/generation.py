@@ -60,17 +60,26 @@ def run_video_job(rt: Runtime, ctx: JobContext) -> None:
             return  # deleted or already settled: nothing to make
         v.status, v.progress, v.stage = "in_progress", 1, "plan"
         job = {"prompt": v.prompt, "size": v.size, "seconds": float(v.seconds),
-               "params": dict(v.params or {}), "model": v.model}
+               "params": dict(v.params or {}), "model": v.model, "kind": v.kind}
         handle = s.scalar(select(User.username).where(User.principal == v.owner))
         parent_id = v.remixed_from_video_id
         parent = s.get(Video, parent_id) if parent_id else None
         parent_key = (parent.files or {}).get("video") if parent is not None else None
+        parent_sidecar = (parent.files or {}).get("sidecar") if parent is not None else None
     prefix = f"videos/{claim.video_id}/a{claim.attempt}"
     progress = _Progress(rt, ctx, claim.video_id)
     try:
         with tempfile.TemporaryDirectory(prefix="tenku-job-") as tmp:
             prov = _provenance(rt, claim.video_id, job, handle, parent_id, parent_key, Path(tmp))
-            result = _generate(job, Path(tmp) / "video.mp4", progress, prov)
+            out = Path(tmp) / "video.mp4"
+            if job["kind"] == "extension" or job["params"].get("edits_parent"):
+                result = _derived(rt, job, parent_sidecar, out, progress, prov)
+            else:
+                image = job["params"].get("image")
+                if image:
+                    job["image"] = Path(tmp) / ("reference" + Path(image).suffix)
+                    rt.blobs.get_file(image, job["image"])
+                result = _generate(job, out, progress, prov)
             progress("store", 0.0)
             mark = ProvenanceService.mark_row(result.video, result.sidecar, source="server",
                                               video_id=claim.video_id, model=job["model"])
@@ -111,18 +120,45 @@ def _provenance(rt: Runtime, video_id: str, job: dict, handle: str | None,
 
 
 def _generate(job: dict, out: Path, progress, prov: Provenance):
+    """A video from its prompt, casting the characters whose copies the create kept in
+    ``params.characters``."""
     from tenku.generate_api import generate
     from tenku.planner import NothingToFilm
+    from tenku.planner.cast import CastMember
 
     p = job["params"]
+    cast = [CastMember.from_json(c) for c in p.get("characters") or []]
     try:
         return generate(job["prompt"], out=out, seconds=job["seconds"], size=job["size"],
                         seed=p.get("seed", 0), style=p.get("style"),
                         backend=p.get("backend", "sim"),
                         quality=p.get("quality", "standard"), progress=progress,
-                        provenance=prov)
+                        provenance=prov, image=job.get("image"), characters=cast or None)
     except NothingToFilm as err:
         raise JobError(str(err), code="unfilmable_prompt") from None
+    except ValueError as err:
+        raise JobError(str(err), code="invalid_request") from None
+
+
+def _derived(rt: Runtime, job: dict, sidecar_key: str | None, out: Path, progress,
+             prov: Provenance):
+    """A remix or edit (the parent's world script edited by the prompt) or an extension (the
+    parent's world continued), from the parent's sidecar; the parent's MP4, when still kept,
+    sits beside it as ``parent.mp4`` (``_provenance`` fetched it for the manifest)."""
+    from tenku.generate_api import extend, remix
+
+    if not sidecar_key or rt.blobs.size(sidecar_key) is None:
+        raise JobError("the source video's world script is no longer kept (its files expired)",
+                       code="video_expired")
+    side = out.with_name("parent.world.json")
+    rt.blobs.get_file(sidecar_key, side)
+    p = job["params"]
+    common = dict(out=out, backend=p.get("backend", "sim"), quality=p.get("quality", "standard"),
+                  progress=progress, provenance=prov)
+    try:
+        if job["kind"] == "extension":
+            return extend(side, job["prompt"], seconds=job["seconds"], **common)
+        return remix(side, job["prompt"], **common)
     except ValueError as err:
         raise JobError(str(err), code="invalid_request") from None
 

@@ -9,6 +9,7 @@ uploads are checked before anything is written. Generation itself happens in a w
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from dataclasses import dataclass
@@ -25,12 +26,15 @@ from tenku.platform.video_models import VideoModel, check_seconds, check_size, r
 from tenku.platform.webhooks import enqueue_event
 from tenku.safety import check_prompt
 from tenku.script import MAX_PROMPT_CHARS
-from tenku.store.models import ApiKey, Character, Video
+from tenku.store.models import ApiKey, Video
 
 #: what a finished video stores: variant -> (file name, media type)
 FILES = {"video": ("video.mp4", "video/mp4"), "thumbnail": ("thumbnail.webp", "image/webp"),
          "spritesheet": ("spritesheet.jpg", "image/jpeg"),
          "sidecar": ("world.json", "application/json"), "captions": ("captions.vtt", "text/vtt")}
+_NO_SCRIPT = ("An uploaded video has no world script, and tenku can only {doing} videos it "
+              "made (it continues or edits the script, not the pixels): pass "
+              "video={{'id': 'video_...'}} for a video made here.")
 #: the variants OpenAI's content endpoint serves
 VARIANTS = ("video", "thumbnail", "spritesheet")
 ACTIVE = ("queued", "in_progress")
@@ -173,36 +177,34 @@ class VideoService:
         size = check_size(m, size)
         seconds = check_seconds(m, seconds)
         style = check_style(style)
-        if reference is not None:
-            self._check_reference(m, reference, size)
-        if characters:
-            self._check_characters(key, m, characters)
+        image = self._check_reference(m, reference, size) if reference is not None else None
+        cast = self._check_characters(key, m, characters) if characters else None
         return self._submit(key, m, prompt=prompt, size=size, seconds=seconds,
-                            kind="remix" if remix_of else "create", params={"style": style},
-                            parent=remix_of)
+                            kind="remix" if remix_of else "create",
+                            params={"style": style, "characters": cast}, parent=remix_of,
+                            image=image)
 
     def remix(self, key: ApiKey, video_id: str, prompt) -> dict:
-        """A new video from a new prompt over the source's model, size, length and seed."""
+        """The source's world script edited as the prompt says ("make the ball blue and set
+        it on the moon"), over the source's model, size, length and seed."""
         prompt = check_prompt_text(prompt)
         with self.rt.db.read() as s:
             src = self._completed(s, key, video_id, "video_id")
-        return self._derive(key, src, prompt, "remix")
+        return self._derive(key, src, prompt, "remix", "video_id")
 
     def edit(self, key: ApiKey, *, prompt, video_id: str | None = None,
              upload: bytes | None = None) -> dict:
         prompt = check_prompt_text(prompt)
         if upload is not None:
             uploads.check_video(upload)
-            raise InvalidRequest("Editing an uploaded video needs a backend that can read "
-                                 "video, and the 'sim' backend cannot yet: pass "
-                                 "video={'id': 'video_...'} to edit a video made here.",
-                                 param="video", code="unsupported_feature")
+            raise InvalidRequest(_NO_SCRIPT.format(doing="edit"), param="video",
+                                 code="unsupported_feature")
         if not video_id:
             raise InvalidRequest("'video' is required: {'id': 'video_...'} or a file.",
                                  param="video", code="missing_video")
         with self.rt.db.read() as s:
             src = self._completed(s, key, video_id, "video")
-        return self._derive(key, src, prompt, "edit")
+        return self._derive(key, src, prompt, "edit", "video")
 
     def extend(self, key: ApiKey, *, prompt, seconds, video_id: str | None = None,
                upload: bytes | None = None) -> dict:
@@ -210,17 +212,19 @@ class VideoService:
         if upload is None and not video_id:
             raise InvalidRequest("'video' is required: {'id': 'video_...'} or a file.",
                                  param="video", code="missing_video")
+        if upload is not None:
+            uploads.check_video(upload)
+            raise InvalidRequest(_NO_SCRIPT.format(doing="extend"), param="video",
+                                 code="unsupported_feature")
         with self.rt.db.read() as s:
-            src = None if upload is not None else self._completed(s, key, video_id, "video")
-        m = resolve(src.model if src else None)
-        check_seconds(m, seconds)
-        # No backend continues a finished video yet: the simulator will, from the final state
-        # kept in the sidecar (Order 6). Until then say so rather than fake a continuation.
-        backend = src.params.get("backend", m.backend) if src else m.backend
-        raise InvalidRequest(f"The '{backend}' backend cannot extend videos yet (continuing a "
-                             "simulation from its final state is planned); make a new video "
-                             "with a longer 'seconds' instead.", param="video",
-                             code="unsupported_feature")
+            src = self._completed(s, key, video_id, "video")
+        m = resolve(src.model)
+        seconds = check_seconds(m, seconds)
+        self._parent_script(src, "video")
+        return self._submit(key, m, prompt=prompt, size=src.size, seconds=seconds,
+                            kind="extension", params={"seed": src.params.get("seed", 0),
+                                                      "style": src.params.get("style")},
+                            parent=src.id)
 
     def delete(self, key: ApiKey, video_id: str) -> dict:
         """Delete a video; a queued or running job for it is cancelled in the same
@@ -241,14 +245,37 @@ class VideoService:
                            code="video_not_completed")
         return v
 
-    def _derive(self, key: ApiKey, src: Video, prompt: str, kind: str) -> dict:
+    def _parent_script(self, src: Video, param: str):
+        """The source's world script, read from its sidecar: a remix edits it and an extension
+        continues it, so a video without one (its files expired) cannot be either."""
+        from tenku.script import script_from_data
+
+        blob = (src.files or {}).get("sidecar")
+        if not blob or self.rt.blobs.size(blob) is None:
+            raise NotFound(f"The world script of video '{src.id}' is no longer kept (its files "
+                           "expired), so it cannot be remixed, edited or extended.",
+                           param=param, code="video_expired")
+        data = b"".join(self.rt.blobs.iter_bytes(blob))
+        return script_from_data(json.loads(data)["script"])
+
+    def _derive(self, key: ApiKey, src: Video, prompt: str, kind: str, param: str) -> dict:
+        """A remix or edit: the instruction is checked against the source's script now, so
+        "make the dragon red" with no dragon is a 400 here rather than a failed video later."""
+        from tenku.planner.edit import edit_script
+        from tenku.script import ScriptError
+
+        try:
+            edit_script(self._parent_script(src, param), prompt)
+        except ScriptError as err:
+            raise InvalidRequest(str(err), param="prompt", code="nothing_to_edit") from None
         m = resolve(src.model)
         return self._submit(key, m, prompt=prompt, size=src.size, seconds=src.seconds,
                             kind=kind, params={"seed": src.params.get("seed", 0),
-                                               "style": src.params.get("style")},
+                                               "style": src.params.get("style"),
+                                               "edits_parent": True},
                             parent=src.id)
 
-    def _check_reference(self, m: VideoModel, ref: Reference, size: str) -> None:
+    def _check_reference(self, m: VideoModel, ref: Reference, size: str) -> uploads.Upload:
         if ref.file_id is not None:
             raise InvalidRequest("'input_reference[file_id]' is not supported: tenku has no "
                                  "Files API. Upload the image as 'input_reference' or pass "
@@ -256,37 +283,53 @@ class VideoService:
                                  param="input_reference", code="unsupported_feature")
         data = ref.data if ref.data is not None else uploads.read_image_url(
             ref.image_url or "", allow_private=self.rt.settings.fetch_private_urls)
-        uploads.check_image(data, size)
+        image = uploads.check_image(data, size)
         if "input_reference" not in features(m.backend):
             raise InvalidRequest(f"The '{m.backend}' backend behind {m.name} cannot use a "
                                  "reference image yet (image-to-video is planned); leave "
                                  "'input_reference' out.", param="input_reference",
                                  code="unsupported_feature")
+        return image
 
-    def _check_characters(self, key: ApiKey, m: VideoModel, ids: list[str]) -> None:
+    def _check_characters(self, key: ApiKey, m: VideoModel, ids: list[str]) -> list[dict]:
+        """The key's characters as the video will cast them: a copy kept in its params
+        (``params.characters``, :func:`tenku.platform.characters.cast_json` each), so the
+        video is remade the same after a character changes or is deleted."""
+        from tenku.platform.characters import CharacterService
+
         if len(ids) > 2:
-            raise InvalidRequest("At most 2 'characters' per video.", param="characters",
-                                 code="too_many_characters")
-        with self.rt.db.read() as s:
-            for cid in ids:
-                c = s.get(Character, cid)
-                if c is None or c.owner != key.id:
-                    raise NotFound(f"No character found with id '{cid}'.", param="characters",
-                                   code="character_not_found")
+            raise InvalidRequest(f"At most 2 'characters' per video; got {len(ids)}.",
+                                 param="characters", code="too_many_characters")
+        if len(set(ids)) != len(ids):
+            raise InvalidRequest("'characters' names the same character twice; list each "
+                                 "once.", param="characters", code="duplicate_characters")
+        cast = CharacterService(self.rt).cast(key, ids)
         if "characters" not in features(m.backend):
             raise InvalidRequest(f"The '{m.backend}' backend cannot put characters in a video "
                                  "yet (cameos are planned); leave 'characters' out.",
                                  param="characters", code="unsupported_feature")
+        return cast
 
     def _submit(self, key: ApiKey, m: VideoModel, *, prompt: str, size: str, seconds: str,
-                kind: str, params: dict, parent: str | None = None) -> dict:
+                kind: str, params: dict, parent: str | None = None,
+                image: uploads.Upload | None = None) -> dict:
+        """Queue the video. A reference image is kept as a blob the job reads
+        (``params.image``) before the row exists, so a job never finds it missing."""
         settings = self.rt.settings
         now = time.time()
-        video = Video(id="video_" + secrets.token_hex(16), owner=key.id, model=m.name,
+        video_id = "video_" + secrets.token_hex(16)
+        extra = {"edits_parent": True} if params.get("edits_parent") else {}
+        if params.get("characters"):
+            extra["characters"] = params["characters"]
+        if image is not None:
+            extra["image"] = f"videos/{video_id}/input/reference{image.suffix}"
+            self.rt.blobs.put_bytes(extra["image"], image.data, image.content_type)
+        video = Video(id=video_id, owner=key.id, model=m.name,
                       status="queued", progress=0, prompt=prompt, size=size, seconds=seconds,
                       kind=kind, remixed_from_video_id=parent, created_at=now,
                       params={"backend": m.backend, "quality": m.quality,
-                              "seed": params.get("seed", 0), "style": params.get("style")},
+                              "seed": params.get("seed", 0), "style": params.get("style"),
+                              **extra},
                       files={})
         blocked = check_prompt(prompt, settings.blocked_terms)
         with self.rt.db.session() as s:

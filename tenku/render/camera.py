@@ -98,7 +98,9 @@ def _moves(track: Track, frames: np.ndarray) -> bool:
     if not track.dynamic or len(frames) == 0:
         return False
     vis = track.visible[frames]
-    if vis.any() != vis.all():
+    if not vis.any():
+        return False  # not there at all (a glass that broke in an earlier shot)
+    if not vis.all():
         return True  # appears or disappears (a fragment, a shattering glass)
     p = track.pos[frames]
     q = track.quat[frames]
@@ -118,7 +120,12 @@ def _named_entities(script) -> set[str]:
 
 
 def subject_tracks(script, sim: SimResult, frames: np.ndarray) -> list[Track]:
+    """What a shot is about: what moves in it; in a later shot where nothing moves, what
+    moved last before it (the shards a close-up after the crash looks at)."""
     moving = [t for t in sim.tracks if _moves(t, frames)]
+    if not moving and frames[0] > 0:
+        before = np.arange(frames[0] + 1)
+        moving = [t for t in sim.tracks if t.visible[frames[0]] and _moves(t, before)]
     named = _named_entities(script)
     fixed = [t for t in sim.tracks if t not in moving and t.entity in named and t.parent is None
              and (not t.dynamic or t.entity in named)]

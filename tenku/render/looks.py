@@ -1,6 +1,7 @@
 """Presets: how lighting presets change an environment's look, what each style grades the
 picture to, and what each quality level spends. Adding a style or a quality level is adding a
-dictionary entry here; the shaders read the values as uniforms."""
+dictionary entry here; the shaders compile the values in as constants (a style pays only for
+the passes it uses)."""
 
 from __future__ import annotations
 
@@ -15,17 +16,96 @@ from tenku.render.meshes import srgb_to_linear
 
 @dataclass(frozen=True)
 class Style:
-    """A grade applied after tone mapping (and, later, shading switches)."""
+    """How a style changes the picture (never the physics). Sizes in pixels (``dof``,
+    ``soft``, ``weave``) are at 1280x720 and scale with the frame's short side.
+
+    Grade, in every surface shader after tone mapping (display-linear colour): ``exposure``,
+    ``saturation`` (0 = black and white), ``contrast``, ``tint``, split toning
+    (``shadow_tint`` toward ``highlight_tint`` as colours brighten), ``lift`` (faded blacks)
+    and ``fade`` (dimmed whites).
+    Light: ``sun`` and ``ambient`` scale the lighting preset's (noir's hard light).
+    Shading: ``cel_bands`` > 0 quantises the sun's diffuse light into flat bands with a hard
+    highlight; ``painted_sky`` draws a flat stylised gradient with soft painted clouds.
+    Screen pass (:mod:`tenku.render.post`, run only when one of these is set): ``aspect``
+    (picture area; black bars outside it), ``dof`` (blur radius in px of what lies far behind
+    the focus), ``soft`` (least blur radius, px), ``outline`` (ink strength), ``grain``,
+    ``weave`` (gate weave, px) and ``vignette`` (round, over the picture area). A picture
+    softened by a pixel or more skips FXAA: the softening anti-aliases it.
+    Without a screen pass ``vignette`` is the surface shaders' gentle elliptical lens falloff
+    (the realistic look).
+    """
 
     exposure: float = 1.0
     saturation: float = 1.0
     contrast: float = 1.0
     tint: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    shadow_tint: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    highlight_tint: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    lift: float = 0.0
+    fade: float = 0.0
     vignette: float = 0.18
+    sun: float = 1.0
+    ambient: float = 1.0
+    cel_bands: int = 0
+    painted_sky: bool = False
+    aspect: float | None = None
+    dof: float = 0.0
+    soft: float = 0.0
+    outline: float = 0.0
+    grain: float = 0.0
+    weave: float = 0.0
+
+    @property
+    def screen_pass(self) -> bool:
+        """Whether the style needs the full-frame pass after the scene is drawn."""
+        return bool(self.aspect or self.dof or self.soft or self.outline or self.grain
+                    or self.weave)
+
+    @property
+    def graded(self) -> bool:
+        """Whether the grade changes colours at all (the realistic look skips it)."""
+        neutral = (1.0, 1.0, 1.0)
+        return (self.saturation != 1.0 or self.contrast != 1.0 or tuple(self.tint) != neutral
+                or tuple(self.shadow_tint) != neutral or tuple(self.highlight_tint) != neutral
+                or self.lift != 0.0 or self.fade != 0.0)
 
 
 STYLES: dict[str, Style] = {
     "realistic": Style(),
+    # 2.39:1 letterbox, teal shadows and orange highlights, shallow focus on the subject.
+    "cinematic": Style(exposure=0.95, saturation=1.05, contrast=1.12,
+                       shadow_tint=(0.84, 0.98, 1.1), highlight_tint=(1.07, 0.99, 0.9),
+                       vignette=0.3, aspect=2.39, dof=7.0),
+    # Cel bands, ink outlines, a painted sky, flatter and more saturated colour.
+    "anime": Style(saturation=1.3, contrast=1.05, vignette=0.0, ambient=1.2, cel_bands=2,
+                   painted_sky=True, outline=1.0),
+    # 1960s black-and-white TV: 4:3, soft, grainy, weaving, heavily vignetted, washed out.
+    "newsreel": Style(saturation=0.0, contrast=1.1, lift=0.01, fade=0.08, vignette=0.7,
+                      aspect=4 / 3, soft=1.2, grain=0.07, weave=0.8),
+    # 1970s Super-8 home movie: warm faded colour, lifted blacks, grain, soft, slight weave.
+    "vintage": Style(saturation=0.72, contrast=0.95, tint=(1.08, 1.0, 0.8), lift=0.02,
+                     fade=0.06, vignette=0.45, soft=1.0, grain=0.05, weave=0.5),
+    # 1940s film noir: hard light, deep shadows, high-contrast black and white, fine grain.
+    "noir": Style(exposure=0.8, saturation=0.0, contrast=1.7, sun=1.6, ambient=0.4,
+                  vignette=0.45, grain=0.05),
+}
+
+#: Prompt words that choose a style (``--style`` wins over them). Longest phrase first wins.
+STYLE_ALIASES: dict[str, str] = {
+    "realistic": "realistic", "photorealistic": "realistic", "photoreal": "realistic",
+    "hyperrealistic": "realistic", "hyper-realistic": "realistic", "documentary": "realistic",
+    "cinematic": "cinematic", "film look": "cinematic", "movie": "cinematic",
+    "blockbuster": "cinematic", "anamorphic": "cinematic", "widescreen cinema": "cinematic",
+    "letterbox": "cinematic", "letterboxed": "cinematic", "teal and orange": "cinematic",
+    "anime": "anime", "cel shaded": "anime", "cel-shaded": "anime", "cartoon": "anime",
+    "cartoonish": "anime", "manga": "anime", "studio ghibli": "anime", "cel shading": "anime",
+    "1960s": "newsreel", "60s": "newsreel", "newsreel": "newsreel", "old tv": "newsreel",
+    "black and white tv": "newsreel", "black-and-white tv": "newsreel",
+    "black and white": "newsreel", "black-and-white": "newsreel", "b&w": "newsreel",
+    "vintage": "vintage", "retro": "vintage", "super 8": "vintage", "super-8": "vintage",
+    "8mm": "vintage", "1970s": "vintage", "70s": "vintage", "home movie": "vintage",
+    "faded film": "vintage",
+    "film noir": "noir", "noir": "noir", "1940s": "noir", "40s": "noir",
 }
 
 

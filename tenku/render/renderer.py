@@ -3,11 +3,18 @@
 Per frame: (1) pose every visible body, (2) redraw the sun's shadow map if a caster moved,
 (3) draw opaque surfaces grouped by shader program (one program per procedural texture),
 (4) fill the background with the sky, (5) blend glass and water back to front,
-(6) anti-alias, (7) read the pixels into a reused buffer.
+(6) anti-alias, (7) the style's screen pass (:mod:`tenku.render.post`; not for the realistic
+look), (8) read the pixels into a reused buffer.
 
 All meshes are built once. A body is one vertex buffer with an index buffer per program, so a
 frame costs a handful of draw calls per body; fixed bodies and the environment are merged into
 one static batch.
+
+A backdrop plate (:func:`tenku.render.plate.load_plate`) replaces the environment's scenery:
+no sky, walls, environment parts, water or floor texture are drawn; the plate fills the
+background in screen space and the floor at z = 0 becomes an invisible shadow catcher that
+shows the plate darkened by the bodies' shadows and occlusion. Entities, fixed ones included,
+draw as usual in front of it.
 """
 
 from __future__ import annotations
@@ -25,11 +32,13 @@ from tenku.render.meshes import (
     VERTEX_ATTRS, VERTEX_FORMAT, is_transparent, merge_parts, part_texture, part_vertices,
     srgb_to_linear, transform_vertices,
 )
+from tenku.render.post import ScreenPass, pixel_scale, view_scale
 from tenku.render.textures import texture_key
 from tenku.scene.parts import Part, quat_to_mat
 from tenku.scene.result import SimResult, Track
 
 _GL_CONTEXT_ENV = {"LP_NUM_THREADS": str(max(1, min(os.cpu_count() or 2, 16)))}
+_FAR = 800.0  # far clipping plane, metres
 
 
 def _mat_bytes(m: np.ndarray) -> bytes:
@@ -71,15 +80,20 @@ class _Draw:
 
 
 class Renderer:
-    """Renders frames of one simulation in one environment at one size."""
+    """Renders frames of one simulation in one environment at one size, in one style.
+
+    ``backdrop``: a (height, width, 3) uint8 sRGB picture (``load_plate`` makes one) shown in
+    place of the environment's scenery; see the module's notes."""
 
     def __init__(self, width: int, height: int, sim: SimResult, env: Environment, *, lighting,
-                 style: str = "realistic", quality: str = "standard"):
+                 style: str = "realistic", quality: str = "standard",
+                 backdrop: np.ndarray | None = None):
         self.width, self.height = int(width), int(height)
         self.sim = sim
         self.env = env
         self.style = get_style(style)
         self.quality = get_quality(quality)
+        self.plate = _check_backdrop(backdrop, self.width, self.height)
         look = apply_lighting(env.look, lighting.preset, lighting.sun_elevation,
                               lighting.sun_azimuth)
         self.rig = light_rig(look)
@@ -101,9 +115,11 @@ class Renderer:
     def _build(self) -> None:
         ctx, q = self.ctx, self.quality
         mgl = self._mgl
-        has_water = (self.sim.water or self.env.water) is not None
+        plate = self.plate is not None  # a plate replaces water and fog with the picture
         self._defs = shaders.defines(pcf_taps=q.pcf_taps, occluders=q.occluders,
-                                     water=has_water, fog=self.rig.fog > 0, style=self.style)
+                                     water=self._water() is not None,
+                                     fog=self.rig.fog > 0 and not plate, style=self.style,
+                                     plate=plate)
         self._programs: dict[str, object] = {}
         self._glass_prog = ctx.program(vertex_shader=shaders.VERTEX,
                                        fragment_shader=shaders.glass_fragment(self._defs))
@@ -134,6 +150,9 @@ class Renderer:
         self._static = self._make_draw(static_items, per_part_glass=True)
         self._occluders = [self._track_occluders(t) for t, _ in self._tracks]
         self._water_vao = self._make_water()
+        self._catcher_prog = self._catcher_vao = None
+        if plate:
+            self._make_catcher()
 
         # Shadow map fitted to everything that can move or matters.
         self._shadow_tex = ctx.depth_texture((q.shadow_size, q.shadow_size))
@@ -144,33 +163,54 @@ class Renderer:
         self._fit_light()
         self._shadow_key = None
 
-        # Targets.
-        w, h = self.width, self.height
-        if q.aa == "msaa4":
+        self._make_targets()
+        self._pixels = bytearray(self.width * self.height * 3)
+        for prog in self._all_programs():
+            self._set_constants(prog)
+
+    def _make_targets(self) -> None:
+        """Framebuffers from the scene to the read-back, each pass reading the one before:
+        the scene (multisampled at "high", then resolved), FXAA ("standard"), the style's
+        screen pass."""
+        ctx, w, h = self.ctx, self.width, self.height
+        screen = self.style.screen_pass
+        self._resolve_fbo = self._fxaa_fbo = self._screen = self._plate_tex = None
+        if self.quality.aa == "msaa4":
             samples = min(4, ctx.max_samples)
             self._main_fbo = ctx.framebuffer(
                 color_attachments=[ctx.renderbuffer((w, h), 4, samples=samples)],
                 depth_attachment=ctx.depth_renderbuffer((w, h), samples=samples))
-            self._out_fbo = ctx.framebuffer(color_attachments=[ctx.renderbuffer((w, h), 4)])
-        elif q.aa == "fxaa":
-            self._main_tex = ctx.texture((w, h), 4)
-            self._main_tex.filter = (mgl.LINEAR, mgl.LINEAR)
-            self._main_tex.repeat_x = self._main_tex.repeat_y = False
-            self._main_fbo = ctx.framebuffer(color_attachments=[self._main_tex],
-                                             depth_attachment=ctx.depth_renderbuffer((w, h)))
-            self._out_fbo = ctx.framebuffer(color_attachments=[ctx.renderbuffer((w, h), 4)])
+            self._resolve_fbo = self._texture_fbo(depth=screen)
+        else:
+            self._main_fbo = self._texture_fbo(depth=True)
+        # A style that softens the picture by a pixel or more anti-aliases it as it does.
+        if self.quality.aa == "fxaa" and self.style.soft * pixel_scale(w, h) < 1.0:
+            self._fxaa_fbo = self._texture_fbo(depth=False)
             self._fxaa = ctx.program(vertex_shader=shaders.POST_VERTEX,
                                      fragment_shader=shaders.FXAA)
             self._fxaa["u_px"].value = (1.0 / w, 1.0 / h)
             self._fxaa["u_src"].value = 1
             self._fxaa_vao = ctx.vertex_array(self._fxaa, [(self._tri_vbo, "2f", "in_xy")])
-        else:
-            self._main_fbo = ctx.framebuffer(color_attachments=[ctx.renderbuffer((w, h), 4)],
-                                             depth_attachment=ctx.depth_renderbuffer((w, h)))
-            self._out_fbo = self._main_fbo
-        self._pixels = bytearray(w * h * 3)
-        for prog in self._all_programs():
-            self._set_constants(prog)
+        if screen:
+            self._screen = ScreenPass(ctx, self.style, w, h, self._tri_vbo)
+        self._view_scale = view_scale(w, h, self.style.aspect)
+        if self.plate is not None:
+            self._plate_tex = ctx.texture((w, h), 3, np.ascontiguousarray(self.plate[::-1]),
+                                          alignment=1)
+
+    def _texture_fbo(self, depth: bool):
+        """A framebuffer whose colour (and depth) a later pass can sample."""
+        ctx, mgl, size = self.ctx, self._mgl, (self.width, self.height)
+        colour = ctx.texture(size, 4)
+        colour.filter = (mgl.LINEAR, mgl.LINEAR)
+        colour.repeat_x = colour.repeat_y = False
+        depth_tex = None
+        if depth:
+            depth_tex = ctx.depth_texture(size)
+            depth_tex.compare_func = ""  # read as distances, not as a shadow comparison
+            depth_tex.filter = (mgl.LINEAR, mgl.LINEAR)
+            depth_tex.repeat_x = depth_tex.repeat_y = False
+        return ctx.framebuffer(color_attachments=[colour], depth_attachment=depth_tex)
 
     def _is_fixed(self, t: Track) -> bool:
         if t.dynamic:
@@ -179,24 +219,35 @@ class Renderer:
             np.ptp(t.quat, axis=0).max() < 1e-6
 
     def _static_parts(self) -> list:
-        """Environment parts and the floor, as (part, vertices, triangles) in world frame."""
+        """Environment parts and the floor, as (part, vertices, triangles) in world frame;
+        none under a backdrop plate, which replaces the scenery."""
         env, q = self.env, self.quality
+        if self.plate is not None:
+            return []
         parts = [p for p in self.sim.static_parts
                  if not (p.shape == "plane" and abs(p.pos[2]) < 1e-3)]
         for p in env.parts:
             if p not in parts:
                 parts.append(p)
-        items = [(p, *part_vertices(p, q.detail)) for p in parts]
+        return [(p, *part_vertices(p, q.detail)) for p in parts] + self._floor_items()
+
+    def _floor_items(self) -> list:
+        """The floor as (part, vertices, triangles), just under z = 0."""
+        env, items = self.env, []
         if env.floor_size > 0:
             size = env.floor_size if env.look.indoor else max(env.floor_size, 300.0)
             for lo, hi in self._floor_rects(size):
                 c = ((lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, -0.002)
                 p = Part("plane", ((hi[0] - lo[0]) / 2, (hi[1] - lo[1]) / 2), c,
                          material=env.floor_material, texture=env.floor_texture, name="floor")
-                v, tr = part_vertices(p, q.detail)
+                v, tr = part_vertices(p, self.quality.detail)
                 v[:, 6:9] = v[:, 0:3]  # textures in world coordinates: court lines line up
                 items.append((p, v, tr))
         return items
+
+    def _water(self):
+        """The water to draw: none under a backdrop plate (it is scenery; physics keeps it)."""
+        return None if self.plate is not None else (self.sim.water or self.env.water)
 
     def _floor_rects(self, size: float):
         """The floor square, less a sunken water region (pool, sea) so the water shows."""
@@ -269,7 +320,7 @@ class Renderer:
         return draw
 
     def _make_water(self):
-        w = self.sim.water or self.env.water
+        w = self._water()
         if w is None:
             return None
         from tenku.render.meshes import box
@@ -290,6 +341,19 @@ class Renderer:
         self._buffers += [vbo, ibo]
         self._water_centre = (lo + hi) / 2
         return self._vao(self._water_prog, vbo, ibo)
+
+    def _make_catcher(self) -> None:
+        """The invisible floor that shows the backdrop plate with the bodies' shadows on it."""
+        items = self._floor_items()
+        if not items:
+            return
+        self._catcher_prog = self.ctx.program(
+            vertex_shader=shaders.VERTEX, fragment_shader=shaders.catcher_fragment(self._defs))
+        mesh = merge_parts([(v, tr) for _, v, tr in items])
+        vbo = self.ctx.buffer(mesh.vertices.tobytes())
+        ibo = self.ctx.buffer(mesh.indices.tobytes())
+        self._buffers += [vbo, ibo]
+        self._catcher_vao = self._vao(self._catcher_prog, vbo, ibo)
 
     def _track_occluders(self, t: Track) -> list[tuple[np.ndarray, float]]:
         out = []
@@ -345,20 +409,18 @@ class Renderer:
 
     def _all_programs(self):
         progs = list(self._programs.values()) + [self._glass_prog, self._sky_prog]
-        if self._water_prog is not None:
-            progs.append(self._water_prog)
+        progs += [p for p in (self._water_prog, self._catcher_prog) if p is not None]
         return progs
 
     def _set_constants(self, prog) -> None:
         r, s = self.rig, self.style
-        w = self.sim.water or self.env.water
+        w = self._water()
         values = {
-            "u_sun_dir": tuple(r.sun_dir), "u_sun_col": tuple(r.sun_col),
+            "u_sun_dir": tuple(r.sun_dir), "u_sun_col": tuple(r.sun_col * s.sun),
             "u_sky_top": tuple(r.sky_top), "u_sky_hor": tuple(r.sky_hor),
-            "u_sky_gnd": tuple(r.sky_gnd), "u_ambient": r.ambient, "u_indoor": float(r.indoor),
-            "u_fog": r.fog, "u_exposure": s.exposure, "u_saturation": s.saturation,
-            "u_contrast": s.contrast, "u_tint": tuple(s.tint), "u_vignette": s.vignette,
-            "u_res": (float(self.width), float(self.height)), "u_shadow": 0,
+            "u_sky_gnd": tuple(r.sky_gnd), "u_ambient": r.ambient * s.ambient,
+            "u_indoor": float(r.indoor), "u_fog": r.fog,
+            "u_res": (float(self.width), float(self.height)), "u_shadow": 0, "u_plate": 2,
             "u_shadow_radius": self._shadow_radius, "u_normal_offset": self._normal_offset,
             "u_stars": float(r.stars), "u_sun_disc": float(not r.indoor),
             "u_water_col": tuple(srgb_to_linear((0.10, 0.30, 0.36)) * 0.8),
@@ -420,7 +482,10 @@ class Renderer:
         # Per-frame uniforms.
         dist = float(np.linalg.norm(camera.target - camera.eye))
         near = float(np.clip(dist * 0.02, 0.005, 0.5))
-        vp = camera.projection(self.width / self.height, near, 800.0) @ camera.view()
+        proj = camera.projection(self.width / self.height, near, _FAR)
+        if self._view_scale != 1.0:  # the frame's view, shrunk into the style's picture area
+            proj[:2] *= self._view_scale
+        vp = proj @ camera.view()
         vp_b = _mat_bytes(vp)
         occ = np.zeros((shaders.MAX_OCCLUDERS, 4), np.float32)
         occ[:, 2] = -1e4  # unused slots: far away, zero radius
@@ -453,9 +518,13 @@ class Renderer:
         if "u_inv_vp" in self._sky_prog:
             self._sky_prog["u_inv_vp"].write(_mat_bytes(np.linalg.inv(vp)))
 
+        if self._plate_tex is not None:
+            self._plate_tex.use(2)
+
         if mark:
             mark("uniforms")
-        # 3. Opaque surfaces, grouped by program.
+        # 3. Opaque surfaces, grouped by program (the plate's shadow catcher last: only the
+        #    floor that no body covers is shaded).
         fbo = self._main_fbo
         fbo.use()
         fbo.clear(0.0, 0.0, 0.0, 1.0, depth=1.0)
@@ -478,6 +547,9 @@ class Renderer:
                     vao.render(mgl.TRIANGLES)
             if two_sided:
                 ctx.enable(mgl.CULL_FACE)
+        if self._catcher_vao is not None:
+            self._catcher_prog["u_model"].write(ident)
+            self._catcher_vao.render(mgl.TRIANGLES)
 
         if mark:
             mark("opaque")
@@ -514,20 +586,31 @@ class Renderer:
 
         if mark:
             mark("transparent")
-        # 6. Anti-aliasing.
-        aa = self.quality.aa
-        if aa == "fxaa":
-            self._out_fbo.use()
+        # 6. Anti-aliasing. ``src`` is the framebuffer holding the picture so far.
+        src = self._main_fbo
+        if self._resolve_fbo is not None:
+            ctx.copy_framebuffer(self._resolve_fbo, self._main_fbo)
+            src = self._resolve_fbo
+        depth = src.depth_attachment
+        if self._fxaa_fbo is not None:
+            self._fxaa_fbo.use()
             ctx.disable(mgl.DEPTH_TEST)
-            self._main_tex.use(1)
+            src.color_attachments[0].use(1)
             self._fxaa_vao.render(mgl.TRIANGLES)
-        elif aa == "msaa4":
-            ctx.copy_framebuffer(self._out_fbo, self._main_fbo)
+            src = self._fxaa_fbo
 
         if mark:
             mark("aa")
-        # 7. Read back.
-        self._out_fbo.read_into(self._pixels, components=3, alignment=1)
+        # 7. The style's screen pass.
+        if self._screen is not None:
+            ctx.disable(mgl.DEPTH_TEST)
+            self._screen.draw(src.color_attachments[0], depth, frame, near, _FAR, dist, proj)
+            src = self._screen.fbo
+
+        if mark:
+            mark("screen")
+        # 8. Read back.
+        src.read_into(self._pixels, components=3, alignment=1)
         img = np.frombuffer(self._pixels, dtype=np.uint8).reshape(self.height, self.width, 3)
         out = img[::-1].copy()
         if mark:
@@ -557,3 +640,15 @@ class Renderer:
             self.close()
         except Exception:
             pass
+
+
+def _check_backdrop(backdrop, width: int, height: int) -> np.ndarray | None:
+    """The plate as a contiguous uint8 array, or a ValueError saying what to pass."""
+    if backdrop is None:
+        return None
+    a = np.asarray(backdrop)
+    if a.dtype != np.uint8 or a.shape != (height, width, 3):
+        raise ValueError(f"backdrop must be a ({height}, {width}, 3) uint8 RGB array the size of "
+                         f"the output, got {a.dtype} {a.shape}; tenku.render.plate.load_plate "
+                         "makes one from an image")
+    return np.ascontiguousarray(a)

@@ -6,7 +6,6 @@ from tenku.script.model import (
     MAX_PROMPT_CHARS,
     MAX_SECONDS,
     MAX_WORLD_SECONDS,
-    TRANSITIONS,
     MUSIC_MOODS,
     SCRIPT_VERSION,
     STANDARD_SIZES,
@@ -35,7 +34,7 @@ from tenku.script.model import (
 )
 
 __all__ = [
-    "FPS_CHOICES", "MAX_PROMPT_CHARS", "MAX_SECONDS", "MAX_WORLD_SECONDS", "TRANSITIONS", "MUSIC_MOODS", "SCRIPT_VERSION", "STANDARD_SIZES",
+    "FPS_CHOICES", "MAX_PROMPT_CHARS", "MAX_SECONDS", "MAX_WORLD_SECONDS", "MUSIC_MOODS", "SCRIPT_VERSION", "STANDARD_SIZES",
     "Action", "Appearance", "Backdrop", "Camera", "Drop", "Entity", "Kick", "Lighting", "Line", "PlaceOnWater", "Pose", "Push",
     "Release", "Roll", "Shot", "Spin", "Stack", "Throw", "Topple", "Voice", "WorldScript", "parse_size",
     "ScriptError", "dump_script", "json_schema", "load_script", "script_from_data",

@@ -272,10 +272,6 @@ class Camera(_Strict):
         return self
 
 
-#: how a shot begins: a hard cut, a dissolve from the previous shot, or through black
-TRANSITIONS = ("cut", "crossfade", "fade")
-
-
 class Shot(_Strict):
     """A span of *world* time filmed by one camera. Shots run in order over one persistent
     world: ``start``/``end`` are world seconds, so a later shot sees whatever the earlier ones
@@ -290,7 +286,8 @@ class Shot(_Strict):
     camera: Camera = Camera()
     speed: float = Field(1.0, ge=0.05, le=64, description="world seconds per video second")
     transition: Literal["cut", "crossfade", "fade"] = Field(
-        "cut", description="how this shot begins (the first shot: fade = fade in from black)")
+        "cut", description="how this shot begins: a hard cut, a dissolve from the shot before, "
+        "or through black (the first shot: fade in from black)")
     transition_seconds: float = Field(0.5, ge=0.0, le=3.0)
     description: str = ""
 

@@ -15,6 +15,7 @@ import mujoco
 import numpy as np
 
 from tenku.catalog import Environment, Kind, Material, environment, kind, material
+from tenku.catalog.figures import HUMANOID_HEIGHT
 from tenku.catalog.materials import pair_friction, pair_restitution
 from tenku.scene.meshes import part_mesh
 from tenku.scene.parts import Part, euler_to_quat, parts_bounds, quat_rotate
@@ -215,18 +216,7 @@ def build(script: WorldScript) -> World:
         pos = np.array(poses[e.id], dtype=float)
         quat = euler_to_quat(*e.pose.rotation)
         if k.figure:
-            scale = 0.45 if e.kind == "cat" else 1.0
-            colors = {}
-            if e.color:
-                colors = {"shirt": _hex_rgb(e.color)} if k.figure == "humanoid" else {
-                    "coat": _hex_rgb(e.color)}
-            elif k.figure == "humanoid":
-                rng = np.random.default_rng(script.seed + len(figures))
-                shirts = [(0.75, 0.18, 0.15), (0.2, 0.35, 0.7), (0.95, 0.95, 0.95), (0.2, 0.55, 0.3),
-                          (0.95, 0.65, 0.1)]
-                colors = {"shirt": shirts[int(rng.integers(len(shirts)))]}
-            elif e.kind == "cat":
-                colors = {"coat": (0.35, 0.33, 0.32)}
+            scale, colors = _figure_look(e, k, script.seed + len(figures))
             fig = Figure(e.id, k.figure, pos, e.pose.rotation[2], scale=scale, colors=colors)
             figures[e.id] = fig
             for bone in fig.skeleton.bones:
@@ -309,6 +299,27 @@ def build(script: WorldScript) -> World:
                       for n, v in static_mats.items()}
     return World(script, env, model, bodies, figures, shards, static_names_id, static_mats_id,
                  geom_body, gravity)
+
+
+_SHIRTS = [(0.75, 0.18, 0.15), (0.2, 0.35, 0.7), (0.95, 0.95, 0.95), (0.2, 0.55, 0.3),
+           (0.95, 0.65, 0.1)]
+
+
+def _figure_look(e, k: Kind, seed: int) -> tuple[float, dict]:
+    """A figure's skeleton scale and colours. A person's ``appearance`` (a saved
+    character's outfit, skin and hair) wins, then ``color`` for the shirt, then a shirt
+    picked by ``seed``; ``size`` z sets a person's height (1.78 m at scale 1). A dog or
+    cat's ``color`` is its coat."""
+    if k.figure != "humanoid":
+        coat = _hex_rgb(e.color) if e.color else (0.35, 0.33, 0.32) if e.kind == "cat" else None
+        return (0.45 if e.kind == "cat" else 1.0), ({"coat": coat} if coat else {})
+    scale = e.size[2] / HUMANOID_HEIGHT if e.size is not None else 1.0
+    look = e.appearance.model_dump(exclude_none=True) if e.appearance is not None else {}
+    colors = {part: _hex_rgb(hex_) for part, hex_ in look.items()}
+    if "shirt" not in colors:
+        colors["shirt"] = _hex_rgb(e.color) if e.color else _SHIRTS[
+            int(np.random.default_rng(seed).integers(len(_SHIRTS)))]
+    return scale, colors
 
 
 def _about_centre(parts: list[Part]) -> tuple[list[Part], np.ndarray]:

@@ -76,13 +76,15 @@ class Clip:
 
 
 class Figure:
-    """One animated figure: its skeleton, base pose and the clip it plays."""
+    """One animated figure: its skeleton, base pose and the clip it plays. ``scale`` sizes
+    the whole skeleton (a 1.5 m person, a cat); the clips are joint angles, so they need no
+    change to fit."""
 
     def __init__(self, entity_id: str, kind_figure: str, position, yaw_deg: float,
                  scale: float = 1.0, colors: dict | None = None):
         self.id = entity_id
         if kind_figure == "humanoid":
-            self.skeleton = humanoid(**(colors or {}))
+            self.skeleton = humanoid(**(colors or {}), scale=scale)
         else:
             self.skeleton = quadruped(scale=scale, **(colors or {}))
         self.kind = kind_figure

@@ -248,8 +248,8 @@ def _simulate_once(world: World, throw_aim, progress: Progress | None) -> SimRes
     judged = script.begin if script.begin > 0 else math.inf
     return SimResult(times, tracks, list(world.env.parts), run.events, world.gravity,
                      world.env.water,
-                     stats={"made": run.made_at <= judged,
-                            "touched_target": run.touched.get(throw_target, math.inf) <= judged,
+                     stats={"made": run.made_at < judged,
+                            "touched_target": run.touched.get(throw_target, math.inf) < judged,
                             "ticks": tick, "timestep": TIMESTEP})
 
 

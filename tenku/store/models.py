@@ -102,13 +102,28 @@ class JobAttempt(Base):
 
 
 class Character(Base):
+    """A saved character: how it looks (outfit and body colours as ``#rrggbb``, None: the
+    figure's default), how tall it is and how it sounds (an espeak-ng voice; None: picked
+    from the id). ``owner`` is the API key that made it, or None for one made with
+    ``tenku character create`` (the data folder's own); ``blob`` is the video it was made
+    from, when there was one."""
+
     __tablename__ = "characters"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    owner: Mapped[str] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    owner: Mapped[str | None] = mapped_column(ForeignKey("api_keys.id"), index=True,
+                                              nullable=True)
     name: Mapped[str] = mapped_column(String(80))
-    blob: Mapped[str] = mapped_column(String(200))
-    content_type: Mapped[str] = mapped_column(String(80))
+    blob: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    content_type: Mapped[str | None] = mapped_column(String(80), nullable=True)
     created_at: Mapped[float] = mapped_column(Float)
+    height: Mapped[float] = mapped_column(Float, default=1.78, server_default="1.78")
+    shirt: Mapped[str | None] = mapped_column(String(7), nullable=True)
+    pants: Mapped[str | None] = mapped_column(String(7), nullable=True)
+    skin: Mapped[str | None] = mapped_column(String(7), nullable=True)
+    hair: Mapped[str | None] = mapped_column(String(7), nullable=True)
+    voice: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    voice_pitch: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    voice_rate: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class WebhookEndpoint(Base):
