@@ -220,6 +220,12 @@ def _plan(args) -> int:
         print(f"music     {s.music:24s} <- {g.get('music', {}).get('words', '')}")
     if s.weather != "clear":
         print(f"weather   {s.weather:24s} <- {g.get('weather', {}).get('words', '')}")
+    if len(s.shots) > 1 or s.shots[0].speed != 1.0:
+        for shot, (v0, v1) in zip(s.shots, s.shot_video_spans()):
+            c = shot.camera
+            print(f"shot      {shot.id:12s} {v0:4.1f}-{v1:4.1f} s  {shot.transition:9s} "
+                  f"{c.framing} {c.angle} {c.rig}" + (f" x{shot.speed:g}" if shot.speed != 1 else "")
+                  + f" <- {shot.description[:50]}")
     cam = g.get("camera", {})
     if cam.get("words"):
         print(f"camera    {cam.get('framing', '')} {cam.get('rig', '')} <- {', '.join(cam['words'])}")

@@ -86,6 +86,19 @@ def test_screenplay_headings_and_dialogue_become_shots_with_lines_in_them():
     assert s.dialogue[0].speaker != s.dialogue[1].speaker  # two names, two people
 
 
+@pytest.mark.parametrize("prompt, shots", [
+    ("a ball bounces", [("a ball bounces", "cut", 1.0)]),
+    ("Shot 1: a ball rolls. dissolve to: Shot 2 (2s): a close-up of the ball, slow motion",
+     [("a ball rolls.", "cut", 1.0), ("a close-up of the ball, slow motion", "crossfade", 0.25)]),
+    ("fade in: a ball rolls, cut to a wide shot. fade to black. the ball rests",
+     [("a ball rolls", "fade", 1.0), ("a wide shot.", "cut", 1.0), ("the ball rests", "fade", 1.0)]),
+])
+def test_shots_are_found_with_their_transitions_and_speeds(prompt, shots):
+    from tenku.planner.shots import split
+
+    assert [(s.text, s.transition, s.speed) for s in split(prompt)] == shots
+
+
 @pytest.mark.parametrize("prompt, words", [
     ("Shot 1: a ball on the moon. Shot 2: the ball in a kitchen", "one place"),
     ("Shot 2: a ball rolls. Shot 1: the ball stops", "in the order"),

@@ -27,7 +27,7 @@ from tenku.script.model import MAX_SECONDS
 DEFAULT_SHOT_SECONDS = 3.0
 MAX_SHOTS = 8
 
-_LABEL = re.compile(r"(?im)(?:^|(?<=[.!?;\n]))\s*(?:shot|scene)\s+(\d{1,2})\b\s*"
+_LABEL = re.compile(r"(?im)(?:^|(?<=[.!?;:\n]))\s*(?:shot|scene)\s+(\d{1,2})\b\s*"
                     r"(?:\(\s*(\d{1,2}(?:\.\d+)?)\s*(?:s|sec|secs|seconds?)\s*\))?\s*[:.\-–—]")
 _TRANSITION = re.compile(
     r"(?i)(?:^|(?<=[\s.,;:!?]))(?:(?:and\s+)?then\s+)?(?P<t>smash\s+cut\s+to|hard\s+cut\s+to|cut\s+to|"
