@@ -114,6 +114,11 @@ def test_remix_edits_the_parents_world_script(service, finished):
     with pytest.raises(openai.BadRequestError) as err:  # nothing to edit: said at once
         client(service).videos.remix(finished.id, prompt="make the dragon red")
     assert err.value.code == "nothing_to_edit" and "dragon" in err.value.message
+    edit = client(service).post("/videos/edits", cast_to=openai.types.Video,
+                                body={"video": {"id": finished.id}, "prompt": "at night"})
+    done = client(service).videos.poll(edit.id, poll_interval_ms=200)
+    assert done.status == "completed", done.error
+    assert sidecar(service, done.id)["script"]["lighting"]["preset"] == "night"
 
 
 def test_extension_continues_the_world(service, finished):
