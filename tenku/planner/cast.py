@@ -11,15 +11,13 @@ prompt never names is still put in the scene, beside the others and facing them.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from tenku.catalog import KINDS
 from tenku.catalog.figures import HUMANOID_HEIGHT
 from tenku.planner.dialogue import PERSON_KINDS
-from tenku.planner.layout import FIGURE_DIMS, STAGE, dims
+from tenku.planner.layout import FIGURE_DIMS, facing_scene, free_floor
 from tenku.planner.report import PlanResult
 from tenku.script import ScriptError, WorldScript
 from tenku.script.model import Appearance, Entity, Pose, Voice
@@ -29,7 +27,6 @@ from tenku.script.model import Appearance, Entity, Pose, Voice
 STAND_INS = ("guy", "lady", "person", "girl", "boy", "kid", "friend", "teenager")
 _QUOTED = re.compile(r"[\"“”][^\"“”]{1,400}[\"“”]")
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_CLEARANCE = 0.6  # m from an added figure's centre to the footprint of anything else
 
 
 @dataclass(frozen=True)
@@ -118,15 +115,16 @@ def apply(result: PlanResult, casting: dict) -> PlanResult:
     rows = []
     for role in casting["roles"]:
         m: CastMember = role["member"]
+        s = m.height / HUMANOID_HEIGHT
+        fx, fy, _ = FIGURE_DIMS["person"]
+        size = [round(fx * s, 4), round(fy * s, 4), m.height]
         fig = _stand_in(entities, role["word"], claimed=renames)
         how = "named in the prompt"
         if fig is None:
-            fig = _add_beside(entities, data["environment"])
+            fig = _add_beside(data, size)
             how = "added: the prompt does not name them"
-        s = m.height / HUMANOID_HEIGHT
-        fx, fy, _ = FIGURE_DIMS["person"]
         fig.update(label=m.name, character=m.id, appearance=m.appearance.model_dump(),
-                   voice=m.voice.model_dump(), size=[round(fx * s, 4), round(fy * s, 4), m.height])
+                   voice=m.voice.model_dump(), size=size)
         renames[fig["id"]] = fig["id"]
         slug = re.sub(r"[^a-z0-9]+", "_", m.name.lower()).strip("_")[:64]
         if _ID.match(slug) and slug not in {e["id"] for e in entities} | set(renames.values()):
@@ -158,41 +156,21 @@ def _stand_in(entities: list[dict], word: str, claimed: dict) -> dict | None:
     return None
 
 
-def _footprint(e: dict) -> float:
-    """Half the larger horizontal extent of an entity, metres."""
-    size = e.get("size") or (dims(e["kind"]) if e["kind"] in KINDS else (0.5, 0.5))
-    return max(size[0], size[1]) / 2
-
-
-def _add_beside(entities: list[dict], environment: str) -> dict:
-    """A new person standing beside the figures (else beside everything), on free floor
-    within the stage, turned to face the centre of the others."""
-    standing = [e for e in entities if not e.get("held_by")]
-    group = [e for e in standing if e["kind"] in KINDS and KINDS[e["kind"]].figure] or standing
-    cx = sum(e["pose"]["position"][0] for e in group) / len(group) if group else 0.0
-    cy = sum(e["pose"]["position"][1] for e in group) / len(group) if group else 0.0
-    half = STAGE.get(environment, 3.0) - 0.3
-    spot = (cx, cy)
-    for step in range(1, 40):
-        tries = [(cx, cy + side * 0.8 * step) for side in (1, -1)]
-        tries += [(cx - side * 0.8 * step, cy) for side in (1, -1)]
-        ok = [(x, y) for x, y in tries if abs(x) <= half and abs(y) <= half and all(
-            math.dist((x, y), e["pose"]["position"][:2]) >= _footprint(e) + _CLEARANCE
-            for e in standing)]
-        if ok:
-            spot = ok[0]
-            break
-    x, y = spot
-    look = (sum(e["pose"]["position"][0] for e in standing) / len(standing),
-            sum(e["pose"]["position"][1] for e in standing) / len(standing)) if standing else (
-        x + 1.0, y)
-    yaw = round(math.degrees(math.atan2(look[1] - y, look[0] - x)), 2)
-    taken = {e["id"] for e in entities}
+def _add_beside(data: dict, size: list[float]) -> dict:
+    """A new person on the free floor nearest the scene (clear of everything and of the paths
+    actions send things along), turned to face it."""
+    taken = {e["id"] for e in data["entities"]}
     eid = next(f"person_{n}" for n in range(1, 100) if f"person_{n}" not in taken)
-    e = Entity(id=eid, kind="person",
-               pose=Pose(position=(round(x, 4), round(y, 4), 0.0), rotation=(0.0, 0.0, yaw)))
-    row = e.model_dump(mode="json")
-    entities.append(row)
+    # Turned 45 degrees while looking for room, so any heading it ends up with fits.
+    row = Entity(id=eid, kind="person", size=tuple(size),
+                 pose=Pose(rotation=(0.0, 0.0, 45.0))).model_dump(mode="json")
+    spot = free_floor(data, row)
+    if spot is None:
+        raise ScriptError(f"there is no free floor left in the "
+                          f"{data['environment'].replace('_', ' ')} for another person: "
+                          "name the character in the prompt instead")
+    row["pose"] = {"position": spot, "rotation": (0.0, 0.0, facing_scene(data, spot))}
+    data["entities"].append(row)
     return row
 
 

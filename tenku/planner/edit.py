@@ -31,7 +31,8 @@ from tenku.planner import lexicon as lx
 from tenku.planner import music as soundwords
 from tenku.planner import shot as shotwords
 from tenku.planner.actions import MAKE_WORDS, MISS_WORDS, attach, phrase_table
-from tenku.planner.layout import GAP, ID_NAMES, STAGE, Layout, dims
+from tenku.planner.layout import (ID_NAMES, STAGE, Layout, dims, facing_scene, floor_extent,
+                                  free_floor, is_fixed, occupy_script)
 from tenku.planner.parse import DEFINITE, PLACE_PREPS, parse
 from tenku.script.io import ScriptError, script_from_data
 from tenku.script.model import (MAX_PROMPT_CHARS, MAX_SECONDS, MAX_WORLD_SECONDS, MUSIC_MOODS,
@@ -310,10 +311,6 @@ def _is_figure(kind: str) -> bool:
     return bool(KINDS[kind].figure)
 
 
-def _is_fixed(e: dict) -> bool:
-    return e["fixed"] if e["fixed"] is not None else KINDS[e["kind"]].fixed
-
-
 def _head(e: dict) -> set[str]:
     """The nouns an entity answers to besides its kind: its label's last word and its id's."""
     label = lx.tokens(e["label"] or "")
@@ -347,7 +344,7 @@ def _subject(data: dict) -> str | None:
             return a["target"]
         elif a.get("targets"):
             return a["targets"][0]
-    loose = [e["id"] for e in data["entities"] if not _is_fixed(e)]
+    loose = [e["id"] for e in data["entities"] if not is_fixed(e)]
     return (loose or [e["id"] for e in data["entities"]] or [None])[0]
 
 
@@ -356,14 +353,6 @@ def _figure(data: dict) -> str | None:
     figures = [e["id"] for e in data["entities"] if _is_figure(e["kind"])]
     actors = [a.get("actor") for a in data["actions"] if a.get("actor") in figures]
     return (actors or figures or [None])[0]
-
-
-def _extent(e: dict) -> tuple[float, float, float]:
-    """An entity's (x, y, z) extent on the floor plan: the box around it turned by its yaw."""
-    dx, dy, dz = e["size"] or dims(e["kind"])
-    yaw = math.radians(e["pose"]["rotation"][2])
-    c, s = abs(math.cos(yaw)), abs(math.sin(yaw))
-    return round(dx * c + dy * s, 6), round(dx * s + dy * c, 6), dz
 
 
 def _inventory(script: WorldScript) -> str:
@@ -709,7 +698,7 @@ def _fit_place(data: dict) -> str:
     (so throws and pushes keep their geometry) onto the place's stage and dry floor. Returns
     what was done, for the change row."""
     env = ENVIRONMENTS[data["environment"]]
-    boxes = [(e["pose"]["position"], _extent(e), e["pose"]["position"][2] <= 0.05)
+    boxes = [(e["pose"]["position"], floor_extent(e), e["pose"]["position"][2] <= 0.05)
              for e in data["entities"] if not e["held_by"]]
     walls = STAGE.get(env.name, 3.0) if any(p.name.startswith("wall") for p in env.parts) else 0
 
@@ -1204,7 +1193,7 @@ def _role_of(a: dict, eid: str) -> str:
 
 def _resting_on(data: dict, e: dict) -> list[str]:
     x, y, z = e["pose"]["position"]
-    dx, dy, dz = _extent(e)
+    dx, dy, dz = floor_extent(e)
     return [o["id"] for o in data["entities"] if o is not e and not o["held_by"]
             and abs(o["pose"]["position"][2] - (z + dz)) < 0.03
             and abs(o["pose"]["position"][0] - x) <= dx / 2
@@ -1367,68 +1356,28 @@ def _add(cl: _Clause, work: _Work, m: _Mention, mods: list[_Mod], ref: _Mention 
     if ref and ref.ref == "on":
         pos = _on_top(data, work.entity(where), e)
     else:
-        pos = _on_floor(data, e, where)
+        pos = free_floor(data, e, where)
+        if pos is None:
+            raise _Refused(f"there is no free floor left in the "
+                           f"{data['environment'].replace('_', ' ')} for a "
+                           f"{kind.replace('_', ' ')}")
     e["pose"]["position"] = pos
-    e["pose"]["rotation"] = (0.0, 0.0, _facing(data, pos, where) if _is_figure(kind) else 0.0)
+    e["pose"]["rotation"] = (0.0, 0.0, facing_scene(data, pos, where) if _is_figure(kind) else 0.0)
     data["entities"].append(e)
     work.change(cl, "add", e["id"], None, kind, f"on {where}" if ref and ref.ref == "on" else "")
     _change_entity(cl, work, e, [x for x in mods if x.what != "size"])
     return e["id"]
 
 
-def _occupied(data: dict, lay: Layout, things: list[dict]) -> None:
-    """Mark the floor plan of ``things`` and the paths the actions send things along."""
-    where = {e["id"]: e["pose"]["position"] for e in data["entities"]}
-    for e in things:
-        x, y, _ = e["pose"]["position"]
-        dx, dy, _ = _extent(e)
-        lay.occupy(x, y, dx, dy)
-    for a in data["actions"]:
-        start = where.get(a.get("actor") if a["type"] == "throw" else a.get("target"))
-        if start is None or a["type"] not in ("push", "roll", "kick", "throw"):
-            continue
-        if a.get("at") in where:
-            end = where[a["at"]]
-        else:
-            d = a.get("direction") or (1.0, 0.0, 0.0)
-            end = (start[0] + 1.5 * d[0], start[1] + 1.5 * d[1], 0.0)
-        lay.occupy((start[0] + end[0]) / 2, (start[1] + end[1]) / 2,
-                   abs(end[0] - start[0]) + 0.6, abs(end[1] - start[1]) + 0.6)
-
-
-def _on_floor(data: dict, e: dict, near: str | None) -> tuple[float, float, float]:
-    env = ENVIRONMENTS[data["environment"]]
-    lay = Layout(env.name)
-    _occupied(data, lay, [o for o in data["entities"] if not o["held_by"]])
-    if env.water is not None:
-        w = env.water
-        lay.rects.append((w.lo[0] - 0.05, w.lo[1] - 0.05, w.hi[0] + 0.05, w.hi[1] + 0.05))
-    walled = any(p.name.startswith("wall") for p in env.parts)
-    bound = (lay.stage if walled else 25.0) - 0.2
-    dx, dy, _ = _extent(e)
-    cx, cy = _centre(data, near)
-    for r in range(0, 80):
-        ring = [(i, j) for i in range(-r, r + 1) for j in range(-r, r + 1) if max(abs(i), abs(j))
-                == r]
-        ring.sort(key=lambda ij: math.hypot(*ij))
-        for i, j in ring:
-            x, y = cx + i * 0.25, cy + j * 0.25
-            if abs(x) + dx / 2 <= bound and abs(y) + dy / 2 <= bound and \
-                    lay.free(x, y, dx + GAP, dy + GAP):
-                return (round(x, 4), round(y, 4), 0.0)
-    raise _Refused(f"there is no free floor left in the {env.name.replace('_', ' ')} for a "
-                   f"{e['kind'].replace('_', ' ')}")
-
-
 def _on_top(data: dict, sup: dict, e: dict) -> tuple[float, float, float]:
     """A free spot on the top of ``sup``, nearest its middle."""
     sx, sy, sz = sup["pose"]["position"]
-    w, d, h = _extent(sup)
+    w, d, h = floor_extent(sup)
     top = sz + h
     lay = Layout(data["environment"])
-    _occupied(data, lay, [data["entities"][k] for k, o in enumerate(data["entities"])
+    occupy_script(data, lay, [data["entities"][k] for k, o in enumerate(data["entities"])
                           if o["id"] in _resting_on(data, sup)])
-    dx, dy, _ = _extent(e)
+    dx, dy, _ = floor_extent(e)
     spots = [(sx + i * 0.05, sy + j * 0.05) for i in range(-40, 41) for j in range(-40, 41)]
     spots.sort(key=lambda p: math.hypot(p[0] - sx, p[1] - sy))
     for x, y in spots:
@@ -1438,24 +1387,7 @@ def _on_top(data: dict, sup: dict, e: dict) -> tuple[float, float, float]:
     raise _Refused(f"there is no room on {sup['id']} for a {e['kind'].replace('_', ' ')}")
 
 
-def _centre(data: dict, near: str | None) -> tuple[float, float]:
-    if near is not None:
-        x, y, _ = next(e for e in data["entities"] if e["id"] == near)["pose"]["position"]
-        return x, y
-    loose = [e for e in data["entities"] if not _is_fixed(e) and not e["held_by"]] or \
-        data["entities"]
-    if not loose:
-        return 0.0, 0.0
-    return (sum(e["pose"]["position"][0] for e in loose) / len(loose),
-            sum(e["pose"]["position"][1] for e in loose) / len(loose))
 
-
-def _facing(data: dict, pos, near: str | None) -> float:
-    """A new figure turns toward what it was put next to, else toward the scene."""
-    cx, cy = _centre(data, near)
-    if abs(cx - pos[0]) < 1e-6 and abs(cy - pos[1]) < 1e-6:
-        return 0.0
-    return round(math.degrees(math.atan2(cy - pos[1], cx - pos[0])), 2)
 
 
 # --------------------------------------------------------------------------- extensions
@@ -1532,7 +1464,7 @@ def _event(data: dict, it, p, ids: list[list[str]], t: float):
     if kind in ("push", "roll", "kick"):
         balls = [x for x, e in things.items() if KINDS[e["kind"]].category == "ball"]
         target = (targets or (balls if kind != "push" else []) or [None])[0]
-        if target is None or _is_figure(things[target]["kind"]) or _is_fixed(things[target]):
+        if target is None or _is_figure(things[target]["kind"]) or is_fixed(things[target]):
             return f"say which loose thing to {kind}"
         return [_launch(kind, things, actor, target, goal, speed, t)]
     if kind == "throw":
@@ -1551,7 +1483,7 @@ def _event(data: dict, it, p, ids: list[list[str]], t: float):
             return "nothing is held: in an extension tenku can only let go of held things"
         return [Release(actor=holder, t=t)]
     if kind in ("topple", "spin") and targets:
-        if _is_figure(things[targets[0]]["kind"]) or _is_fixed(things[targets[0]]):
+        if _is_figure(things[targets[0]]["kind"]) or is_fixed(things[targets[0]]):
             return f"{targets[0]} is fixed in place"
         if kind == "topple":
             return [Topple(target=targets[0], t=t)]

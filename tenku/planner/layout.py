@@ -528,3 +528,87 @@ def to_entities(lay: Layout, things: list[Thing]) -> list[Entity]:
                       rotation=(0.0, round(p.pitch, 3), round(p.yaw, 3))),
             color=th.color, fixed=p.fixed, held_by=p.held_by, label=th.words[:200] or None))
     return out
+
+
+# --------------------------------------------------------------------------- into a made script
+# Remixes and saved characters add things to a script that is already laid out: these work on
+# its entity dicts (``WorldScript.model_dump()``), with the same floor plan as above.
+
+def is_fixed(e: dict) -> bool:
+    return e["fixed"] if e["fixed"] is not None else KINDS[e["kind"]].fixed
+
+
+def floor_extent(e: dict) -> tuple[float, float, float]:
+    """An entity's (x, y, z) extent on the floor plan: the box around it turned by its yaw."""
+    dx, dy, dz = e["size"] or dims(e["kind"])
+    yaw = math.radians(e["pose"]["rotation"][2])
+    c, s = abs(math.cos(yaw)), abs(math.sin(yaw))
+    return round(dx * c + dy * s, 6), round(dx * s + dy * c, 6), dz
+
+
+def occupy_script(data: dict, lay: Layout, things: list[dict]) -> None:
+    """Mark the floor plan of ``things`` and the paths the actions send things along."""
+    where = {e["id"]: e["pose"]["position"] for e in data["entities"]}
+    for e in things:
+        x, y, _ = e["pose"]["position"]
+        dx, dy, _ = floor_extent(e)
+        lay.occupy(x, y, dx, dy)
+    for a in data["actions"]:
+        start = where.get(a.get("actor") if a["type"] == "throw" else a.get("target"))
+        if start is None or a["type"] not in ("push", "roll", "kick", "throw"):
+            continue
+        if a.get("at") in where:
+            end = where[a["at"]]
+        else:
+            d = a.get("direction") or (1.0, 0.0, 0.0)
+            end = (start[0] + 1.5 * d[0], start[1] + 1.5 * d[1], 0.0)
+        lay.occupy((start[0] + end[0]) / 2, (start[1] + end[1]) / 2,
+                   abs(end[0] - start[0]) + 0.6, abs(end[1] - start[1]) + 0.6)
+
+
+def free_floor(data: dict, e: dict, near: str | None = None
+               ) -> tuple[float, float, float] | None:
+    """The free floor spot nearest ``near`` (an entity id; else the scene's loose things) for
+    entity ``e``: clear of everything standing, of the paths actions send things along and
+    of water, inside the walls. None when the place is full."""
+    env = ENVIRONMENTS[data["environment"]]
+    lay = Layout(env.name)
+    occupy_script(data, lay, [o for o in data["entities"] if not o["held_by"]])
+    if env.water is not None:
+        w = env.water
+        lay.rects.append((w.lo[0] - 0.05, w.lo[1] - 0.05, w.hi[0] + 0.05, w.hi[1] + 0.05))
+    walled = any(p.name.startswith("wall") for p in env.parts)
+    bound = (lay.stage if walled else 25.0) - 0.2
+    dx, dy, _ = floor_extent(e)
+    cx, cy = scene_centre(data, near)
+    for r in range(0, 80):
+        ring = [(i, j) for i in range(-r, r + 1) for j in range(-r, r + 1) if max(abs(i), abs(j))
+                == r]
+        ring.sort(key=lambda ij: math.hypot(*ij))
+        for i, j in ring:
+            x, y = cx + i * 0.25, cy + j * 0.25
+            if abs(x) + dx / 2 <= bound and abs(y) + dy / 2 <= bound and \
+                    lay.free(x, y, dx + GAP, dy + GAP):
+                return (round(x, 4), round(y, 4), 0.0)
+    return None
+
+
+def scene_centre(data: dict, near: str | None = None) -> tuple[float, float]:
+    """Where entity ``near`` stands, else the middle of the scene's loose things and figures
+    (not the furniture and fixtures around them)."""
+    if near is not None:
+        x, y, _ = next(e for e in data["entities"] if e["id"] == near)["pose"]["position"]
+        return x, y
+    loose = [e for e in data["entities"] if not e["held_by"] and (
+        not is_fixed(e) or KINDS[e["kind"]].figure)] or data["entities"]
+    if not loose:
+        return 0.0, 0.0
+    return (sum(e["pose"]["position"][0] for e in loose) / len(loose),
+            sum(e["pose"]["position"][1] for e in loose) / len(loose))
+
+
+def facing_scene(data: dict, pos, near: str | None = None) -> float:
+    """The yaw (degrees) that turns a new figure at ``pos`` toward what it was put next to,
+    else toward the scene."""
+    cx, cy = scene_centre(data, near)
+    return _face(pos[0], pos[1], (cx, cy))
