@@ -22,6 +22,7 @@ from openai import AsyncOpenAI, OpenAI
 from live import Server, create_key, deployment, free_port
 
 from tenku.media import probe
+from tenku.planner.lexicon import COLORS
 
 TINY = dict(model="tenku-sim-draft", size="160x90", seconds="2")
 
@@ -109,7 +110,7 @@ def test_remix_edits_the_parents_world_script(service, finished):
     before, after = sidecar(service, finished.id), sidecar(service, done.id)
     assert after["parent"]["kind"] == "remix" and after["edit"]["physics"] is False
     ball = next(e for e in after["script"]["entities"] if e["kind"] == "basketball")
-    assert ball["color"] == "#0000ff" or ball["color"].startswith("#")
+    assert ball["color"] == COLORS["blue"]
     assert [e["t"] for e in after["events"]] == [e["t"] for e in before["events"]]
     with pytest.raises(openai.BadRequestError) as err:  # nothing to edit: said at once
         client(service).videos.remix(finished.id, prompt="make the dragon red")

@@ -17,13 +17,14 @@ import stat
 import struct
 from pathlib import Path
 
-import c2pa
 import numpy as np
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from c2pa_sdk import sdk_read
 
 from tenku.media import VideoWriter
 from tenku.provenance import manifest as manifest_mod
@@ -126,19 +127,8 @@ def test_signed_video_reads_trusted_with_everything_round_tripped(signed, auth):
 
 def test_sdk_reader_alone_says_trusted(signed, auth):
     # Independent of read_manifest: the SDK, trusting exactly our CA, offline.
-    ctx = c2pa.Context.from_dict(
-        {
-            "trust": {"trust_anchors": auth.trust_anchors.decode()},
-            "verify": {"remote_manifest_fetch": False, "ocsp_fetch": False},
-        }
-    )
-    with open(signed, "rb") as f:
-        reader = c2pa.Reader("video/mp4", f, context=ctx)
-        try:
-            assert reader.get_validation_state() == "Trusted"
-            active = reader.get_active_manifest()
-        finally:
-            reader.close()
+    state, active = sdk_read(signed, auth.trust_anchors.decode())
+    assert state == "Trusted"
     labels = [a["label"] for a in active["assertions"]]
     assert "io.tenku.generation" in labels and "c2pa.actions.v2" in labels
 

@@ -73,11 +73,11 @@ def _plan(prompt, seed, duration, fps, size, style, llm) -> PlanResult:
         except LLMFailed as err:
             failed = str(err)
     segments = shots.split(prompt)
-    spoken, shot_of_line = [], []
-    for k, seg in enumerate(segments):
+    said = []  # each shot's lines
+    for seg in segments:
         seg.text, lines = dialogue.extract(seg.text)
-        spoken += lines
-        shot_of_line += [k] * len(lines)
+        said.append(lines)
+    spoken = [line for lines in said for line in lines]
     _people_for_names(segments, spoken)
     if spoken and not any(PERSON_RE.search(seg.text.lower()) for seg in segments):
         segments[-1].text += " . a person"  # somebody has to say it
@@ -87,15 +87,15 @@ def _plan(prompt, seed, duration, fps, size, style, llm) -> PlanResult:
         if spoken:
             result = _with_dialogue(result, prompt, spoken, duration)
     else:
-        needs = [dialogue.needed_seconds([t for (_, t), k2 in zip(spoken, shot_of_line) if k2 == k])
-                 if k in shot_of_line else 0.0 for k in range(len(segments))]
+        needs = [dialogue.needed_seconds([t for _, t in lines]) if lines else 0.0
+                 for lines in said]
         seconds = shots.video_seconds(segments, duration, needs)
         result = _plan_offline(scene, seed, sum(seconds), fps, size, style,
                                segments=(segments, seconds))
         if spoken:
             starts = [v0 for v0, _ in result.script.shot_video_spans()]
             result = _with_dialogue(result, prompt, spoken, sum(seconds),
-                                    at=[starts[k] for k in shot_of_line])
+                                    at=[starts[k] for k, lines in enumerate(said) for _ in lines])
     beds = (("music", music.mood_of(scene)), ("weather", music.weather_of(scene)))
     for field_name, chosen in beds:
         if not chosen:
@@ -318,7 +318,7 @@ def _shots(p: Parsed, lay, segments: list[shots.Segment], seconds: list[float]):
     bounds, first = [], 0
     for seg in segments:
         bounds.append(first)
-        first += len(_clauses_of(seg.text))
+        first += shots.token_count(seg.text)
     starts, t = [], 0.0
     for seg, sec in zip(segments, seconds):
         starts.append(t)
@@ -350,13 +350,6 @@ def _shots(p: Parsed, lay, segments: list[shots.Segment], seconds: list[float]):
         cam_rows.append(row)
     p.shot = whole
     return shot_list, actions, rows, {"shots": cam_rows, **cam_rows[0]}
-
-
-def _clauses_of(text: str) -> list[str]:
-    from tenku.planner import lexicon as lx
-    from tenku.planner.parse import _clauses
-
-    return _clauses(lx.normalize(text))[0]
 
 
 def _check_one_place(segments: list[shots.Segment]) -> None:

@@ -61,7 +61,6 @@ class Segment:
     camera_words: list[str] = field(default_factory=list)
     follow_hint: int | None = None  # token index (in this shot's words) after "tracking"
     lighting: str | None = None
-    tokens: int = 0
 
 
 def _speed(text: str) -> tuple[float, str]:
@@ -148,13 +147,18 @@ def _check(segments: list[Segment]) -> None:
 def _read_shot_words(seg: Segment) -> None:
     norm = lx.normalize(seg.text)
     toks, _ = _clauses(norm)
-    seg.tokens = len(toks)
     sw = shotwords.find(norm, toks)
     seg.camera, seg.camera_words, seg.lighting = dict(sw.camera), list(sw.camera_words), sw.lighting
     seg.follow_hint = sw.follow_hint
     seg.speed, seg.speed_words = _speed(seg.text)
     if seg.seconds is None and sw.duration is not None:
         seg.seconds = sw.duration
+
+
+def token_count(text: str) -> int:
+    """How many tokens the parser reads in ``text``: the prompt's shots joined by " . " are
+    parsed as one, and a verb's token index says which shot it is in."""
+    return len(_clauses(lx.normalize(text))[0])
 
 
 def video_seconds(segments: list[Segment], total: float | None,

@@ -75,11 +75,7 @@ def run_video_job(rt: Runtime, ctx: JobContext) -> None:
             if job["kind"] == "extension" or job["params"].get("edits_parent"):
                 result = _derived(rt, job, parent_sidecar, out, progress, prov)
             else:
-                image = job["params"].get("image")
-                if image:
-                    job["image"] = Path(tmp) / ("reference" + Path(image).suffix)
-                    rt.blobs.get_file(image, job["image"])
-                result = _generate(job, out, progress, prov)
+                result = _generate(rt, job, out, progress, prov)
             progress("store", 0.0)
             mark = ProvenanceService.mark_row(result.video, result.sidecar, source="server",
                                               video_id=claim.video_id, model=job["model"])
@@ -119,21 +115,25 @@ def _provenance(rt: Runtime, video_id: str, job: dict, handle: str | None,
                       cert=settings.c2pa_path("cert"), key=settings.c2pa_path("key"))
 
 
-def _generate(job: dict, out: Path, progress, prov: Provenance):
+def _generate(rt: Runtime, job: dict, out: Path, progress, prov: Provenance):
     """A video from its prompt, casting the characters whose copies the create kept in
-    ``params.characters``."""
+    ``params.characters``, over the reference image kept as ``params.image``."""
     from tenku.generate_api import generate
     from tenku.planner import NothingToFilm
     from tenku.planner.cast import CastMember
 
     p = job["params"]
     cast = [CastMember.from_json(c) for c in p.get("characters") or []]
+    image = None
+    if p.get("image"):
+        image = out.with_name("reference" + Path(p["image"]).suffix)
+        rt.blobs.get_file(p["image"], image)
     try:
         return generate(job["prompt"], out=out, seconds=job["seconds"], size=job["size"],
                         seed=p.get("seed", 0), style=p.get("style"),
                         backend=p.get("backend", "sim"),
                         quality=p.get("quality", "standard"), progress=progress,
-                        provenance=prov, image=job.get("image"), characters=cast or None)
+                        provenance=prov, image=image, characters=cast or None)
     except NothingToFilm as err:
         raise JobError(str(err), code="unfilmable_prompt") from None
     except ValueError as err:

@@ -456,6 +456,21 @@ def _combine(p: np.ndarray, a: np.ndarray) -> np.ndarray:
     return np.minimum(p, a)
 
 
+def _slid(total: int, terms, floor: int, starts: np.ndarray) -> np.ndarray:
+    """The first pass's score per indexed video: each term (agreement 0-32 per index
+    position, which positions count, the query position it came from) is slid back by that
+    position, so every start offset collects its query's agreements; the mean agreement per
+    offset (over at least ``floor`` terms) is maxed over each video's offsets."""
+    s = np.zeros(total, np.uint16)
+    c = np.zeros(total, np.uint8)
+    for agree, ok, shift in terms:
+        agree *= ok
+        s[: total - shift] += agree[shift:]
+        c[: total - shift] += ok[shift:]
+    score = s / (32.0 * np.maximum(c, floor))
+    return np.maximum.reduceat(score, starts[:-1])
+
+
 def _spread(positions: np.ndarray, k: int) -> np.ndarray:
     """Up to k of ``positions``, evenly spread."""
     if len(positions) <= k:
@@ -535,20 +550,16 @@ class FingerprintIndex:
         if len(picks) == 0:
             return None
         pic, ok = flat["pic"], flat["pok"]
-        total = len(pic)
-        s = np.zeros(total, np.uint16)
-        c = np.zeros(total, np.uint8)
-        for q in picks:
-            d = np.bitwise_count(pic ^ query.picture[q, 0])
-            for v in range(1, query.picture.shape[1]):
-                np.minimum(d, np.bitwise_count(pic ^ query.picture[q, v]), out=d)
-            np.minimum(d, 32, out=d)  # more than 32 bits apart is as unrelated as it gets
-            np.subtract(32, d, out=d)
-            d *= ok
-            s[: total - q] += d[q:]
-            c[: total - q] += ok[q:]
-        score = s / (32.0 * np.maximum(c, min(len(picks), 3)))
-        return np.maximum.reduceat(score, flat["pstart"][:-1])
+
+        def terms():
+            for q in picks:
+                d = np.bitwise_count(pic ^ query.picture[q, 0])
+                for v in range(1, query.picture.shape[1]):
+                    np.minimum(d, np.bitwise_count(pic ^ query.picture[q, v]), out=d)
+                np.minimum(d, 32, out=d)  # more than 32 bits apart is as unrelated as it gets
+                yield np.subtract(32, d, out=d), ok, q
+
+        return _slid(len(pic), terms(), min(len(picks), 3), flat["pstart"])
 
     def _coarse_audio(self, query: Fingerprint) -> np.ndarray | None:
         """First pass, sound: the same with a few of the query's loudest sub-fingerprints
@@ -562,19 +573,14 @@ class FingerprintIndex:
             return None
         loudest = audible[np.argsort(head[audible], kind="stable")[: 4 * _COARSE_WORDS]]
         picks = _spread(np.sort(loudest), _COARSE_WORDS)
-        total = len(flat["aud"][0])
-        s = np.zeros(total, np.uint16)
-        c = np.zeros(total, np.uint8)
-        for q in picks:
-            aud, ok = flat["aud"][q % 2], flat["aok"][q % 2]  # positions 2j + q
-            h = q // 2
-            d = np.bitwise_count(aud ^ words[q])
-            np.subtract(32, d, out=d)
-            d *= ok
-            s[: total - h] += d[h:]
-            c[: total - h] += ok[h:]
-        score = s / (32.0 * np.maximum(c, min(len(picks), 4)))
-        return np.maximum.reduceat(score, flat["astart"][:-1])
+
+        def terms():
+            for q in picks:
+                aud, ok = flat["aud"][q % 2], flat["aok"][q % 2]  # positions 2j + q
+                d = np.bitwise_count(aud ^ words[q])
+                yield np.subtract(32, d, out=d), ok, q // 2
+
+        return _slid(len(flat["aud"][0]), terms(), min(len(picks), 4), flat["astart"])
 
     def search(self, query: Fingerprint, threshold: float = MATCH_THRESHOLD) -> list[Match]:
         """Matches scoring at least ``threshold``, best first (see :func:`match`)."""

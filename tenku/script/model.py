@@ -392,7 +392,7 @@ class WorldScript(_Strict):
         if abs(self.shots[0].start - self.begin) > 1e-9:
             raise ValueError(f"the first shot must start at begin ({self.begin:g}s), "
                              f"not {self.shots[0].start:g}s")
-        spans = self._world_spans()
+        spans = self.shot_spans()
         for (s, a, b), nxt in zip(spans, self.shots[1:]):
             if nxt.start < a - 1e-9:
                 raise ValueError(f"shot {nxt.id!r} starts at {nxt.start:g}s, before shot "
@@ -431,11 +431,8 @@ class WorldScript(_Strict):
     def frame_times(self) -> list[tuple[float, int]]:
         """(world time, shot index) of every video frame: frame k is shown at k/fps seconds of
         video, inside the shot whose video span holds it, at that shot's speed."""
-        spans = self._world_spans()
-        starts, v = [], 0.0
-        for s_, a, b in spans:
-            starts.append(v)
-            v += (b - a) / s_.speed
+        spans = self.shot_spans()
+        starts = [v0 for v0, _ in self.shot_video_spans()]
         out = []
         i = 0
         for k in range(self.frame_count):
@@ -449,7 +446,7 @@ class WorldScript(_Strict):
     def shot_video_spans(self) -> list[tuple[float, float]]:
         """Each shot's [start, end) in seconds of video."""
         out, v = [], 0.0
-        for s, a, b in self._world_spans():
+        for s, a, b in self.shot_spans():
             out.append((v, v + (b - a) / s.speed))
             v = out[-1][1]
         return out
@@ -460,7 +457,7 @@ class WorldScript(_Strict):
                 return e
         raise KeyError(entity_id)
 
-    def _world_spans(self) -> list[tuple[Shot, float, float]]:
+    def shot_spans(self) -> list[tuple[Shot, float, float]]:
         """Each shot with its [start, end) in world seconds. Every shot but the last ends where
         its ``end`` says or where the next one starts; the last one plays until the video's
         ``duration`` is used up at its ``speed``."""
@@ -475,11 +472,7 @@ class WorldScript(_Strict):
             used += (end - s.start) / s.speed
         return out
 
-    def shot_spans(self) -> list[tuple[Shot, float, float]]:
-        """Each shot with its resolved [start, end) in world seconds."""
-        return self._world_spans()
-
     @property
     def world_end(self) -> float:
         """The world time of the end of the last shot."""
-        return self._world_spans()[-1][2]
+        return self.shot_spans()[-1][2]
