@@ -134,7 +134,9 @@ def test_transitions_dissolve_and_fade(tmp_path):
 # --------------------------------------------------------------------------- camera language
 
 def test_slow_motion_samples_the_world_densely_and_time_lapse_sparsely():
-    slow = plan("a ball drops onto the floor in slow motion", duration=2).script
+    planned = plan("a ball drops onto the floor in slow motion", duration=2)
+    assert planned.grounding.camera["speed_words"] == "in slow motion"
+    slow = planned.script
     fast = plan("a ball drops onto the floor, time-lapse", duration=2).script
     assert slow.shots[0].speed == 0.25 and fast.shots[0].speed == 8.0
     ts = [t for t, _ in slow.frame_times()]

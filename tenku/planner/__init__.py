@@ -83,7 +83,8 @@ def _plan(prompt, seed, duration, fps, size, style, llm) -> PlanResult:
         segments[-1].text += " . a person"  # somebody has to say it
     scene = " . ".join(seg.text for seg in segments)
     if len(segments) == 1:
-        result = _plan_offline(scene, seed, duration, fps, size, style, speed=segments[0].speed)
+        result = _plan_offline(scene, seed, duration, fps, size, style,
+                               speed=(segments[0].speed, segments[0].speed_words))
         if spoken:
             result = _with_dialogue(result, prompt, spoken, duration)
     else:
@@ -246,10 +247,12 @@ def _plan_llm(prompt, cfg, seed, duration, fps, size, style) -> PlanResult:
 
 # --------------------------------------------------------------------------- 3-7. offline
 
-def _plan_offline(prompt, seed, duration, fps, size, style, speed: float = 1.0,
+def _plan_offline(prompt, seed, duration, fps, size, style, speed: tuple[float, str] = (1.0, ""),
                   segments: tuple[list[shots.Segment], list[float]] | None = None) -> PlanResult:
     """``segments``: a multi-shot prompt's shots and their video seconds (``prompt`` is their
-    words joined); ``speed``: a single shot's speed (slow motion, time-lapse)."""
+    words joined); ``speed``: a single shot's speed (slow motion, time-lapse) and the words
+    that asked for it."""
+    speed, speed_words = speed
     g = Grounding()
     p = parse(prompt)
     t = time.perf_counter()
@@ -271,11 +274,12 @@ def _plan_offline(prompt, seed, duration, fps, size, style, speed: float = 1.0,
         camera, cam_row = _camera(p, lay, actions)
         shot_list = [Shot(camera=camera, speed=speed, description=prompt[:200])]
         if speed != 1.0:
-            cam_row["speed"] = speed
+            cam_row.update(speed=speed, speed_words=speed_words)
     else:
         shot_list, actions, action_rows, cam_row = _shots(p, lay, *segments)
         g.shots = [{"words": seg.text[:200], "transition": seg.transition, "speed": seg.speed,
-                    "seconds": round(sec, 3), "camera_words": seg.camera_words}
+                    "speed_words": seg.speed_words, "seconds": round(sec, 3),
+                    "camera_words": seg.camera_words}
                    for seg, sec in zip(*segments)]
         _check_one_place(segments[0])
     lighting, light_row = _lighting(p, env)
