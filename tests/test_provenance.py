@@ -21,8 +21,9 @@ from live import TENKU, Server, base_env, create_key
 from tenku.backends import GenerateOptions, get
 from tenku.media import decode_frames
 from tenku.planner import plan
+from tenku.provenance.stamp import Stamp
 from tenku.provenance.visible import VisibleMark
-from tenku.provenance.watermark import detect_file
+from tenku.provenance.watermark import average_luma, candidate_periods, detect_file
 
 PROMPT = "a basketball player shoots and misses, the ball bounces off the rim"
 
@@ -86,6 +87,22 @@ def test_the_watermark_survives(made, tmp_path, name):
     attacked = chain(made["out"], tmp_path / "attacked.mp4", *WATERMARK_ATTACKS[name])
     d = detect_file(attacked)
     assert d.found and d.payload == made["payload"], (name, d)
+
+
+def test_a_busy_picture_does_not_hide_the_mark(tmp_path):
+    """The README's basketball court, 720p: its lines give the autocorrelation stronger peaks
+    than the mark's own tile (96 px here), which once kept the tile from being tried."""
+    script = plan("a basketball player shoots and misses, the ball bounces off the rim",
+                  duration=4).script
+    payload = bytes.fromhex("dbeefbf0c7e74355")
+    out = tmp_path / "court.mp4"
+    get("sim").generate(script, out, options=GenerateOptions(
+        quality="draft", audio=False, thumbnail=False, spritesheet=False,
+        stamp=Stamp(1280, 720, script.fps, payload)))
+    avg, frames = average_luma(decode_frames(out, pixels="gray"))
+    assert all(abs(p - 96) > 2 for p in candidate_periods(avg))  # the case this guards
+    d = detect_file(out)
+    assert d.found and d.payload == payload.hex(), d
 
 
 def test_unmarked_clips_yield_nothing(tmp_path):

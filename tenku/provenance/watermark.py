@@ -210,7 +210,7 @@ def _bandpass(img: np.ndarray, fine: float, coarse: float) -> np.ndarray:
     return gaussian_filter(img, fine) - gaussian_filter(img, coarse)
 
 
-def _candidate_periods(avg: np.ndarray, limit: int = 3) -> list[float]:
+def candidate_periods(avg: np.ndarray, limit: int = 3) -> list[float]:
     """Tile periods (pixels) the averaged image repeats at, best first: peaks of its
     autocorrelation along x and y together, refined to sub-pixel by a parabola."""
     hp = _bandpass(avg, 0.7, 4.0)
@@ -348,9 +348,13 @@ def _best(avg: np.ndarray, base: float, factors) -> tuple | None:
 
 def detect_average(avg: np.ndarray, frames: int) -> Detection:
     """Detect in an averaged luma image (float, H x W)."""
-    # the autocorrelation also peaks at two tiles, sometimes higher than at one
-    found = _candidate_periods(avg)
-    bases = sorted({round(q, 1) for p in found for q in (p, p / 2) if q >= CHIPS * 3 / 2})
+    # the autocorrelation also peaks at two tiles, sometimes higher than at one; a busy
+    # picture (court lines) can outrank the mark's own peaks, so the tile tenku embeds at
+    # this frame size is always tried too (a clip not rescaled since it was made has it)
+    found = candidate_periods(avg)
+    native = float(CHIPS * chip_size(avg.shape[1], avg.shape[0]))
+    bases = sorted({round(q, 1) for p in found for q in (p, p / 2) if q >= CHIPS * 3 / 2}
+                   | {native})
     coarse = (0.997, 1.0, 1.003)
     tried = [b for b in (_best(avg, base, coarse) for base in bases) if b is not None]
     if not tried:
